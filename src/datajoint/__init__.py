@@ -1,0 +1,57 @@
+"""DataJoint 2.0: scientific data pipelines on the relational model.
+
+``import datajoint as dj`` gives the public API; heavy optional modules load on first use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import errors
+from .connection import Connection, conn
+from .errors import DataJointError, ThreadSafetyError
+from .heading import Heading
+from .log import logger
+from .query.conditions import AndList, Not, Top
+from .query.expression import QueryExpression
+from .schema import Schema, VirtualModule, list_schemas, virtual_schema
+from .settings import config
+from .table.table import FreeTable, Table
+from .table.tiers import Computed, Imported, Lookup, Manual, Part
+
+__version__ = "2.0.0"
+
+__all__ = [
+    "AndList",
+    "Computed",
+    "Connection",
+    "DataJointError",
+    "FreeTable",
+    "Heading",
+    "Imported",
+    "Lookup",
+    "Manual",
+    "Not",
+    "Part",
+    "QueryExpression",
+    "Schema",
+    "Table",
+    "ThreadSafetyError",
+    "Top",
+    "VirtualModule",
+    "__version__",
+    "config",
+    "conn",
+    "errors",
+    "list_schemas",
+    "logger",
+    "virtual_schema",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "cli":
+        from .cli import cli
+
+        return cli
+    raise AttributeError(f"module 'datajoint' has no attribute {name!r}")

@@ -1,0 +1,377 @@
+"""The Backend protocol: everything that differs between SQLite, MySQL/MariaDB and PostgreSQL.
+
+No module outside ``backends/`` quotes identifiers, names SQL types or knows a dialect.
+
+SQL handed to :meth:`Connection.query` uses the *format* paramstyle (``%s`` for a bound value,
+``%%`` for a literal percent sign) whenever ``args`` is given, and is sent verbatim when
+``args`` is ``None``; each backend adapts that to its driver.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import json
+import re
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import types as T
+from ..errors import DataJointError
+from ..heading import Attribute, ForeignKey, Index
+
+DEFAULT = T.USE_DEFAULT  # marks a cell of an INSERT that takes the column default
+
+
+@dataclass
+class ColumnInfo:
+    """A column as the catalog reports it.
+
+    ``default`` is the default value as unquoted text (``None``: no default or NULL);
+    ``comment`` is the full stored comment (type marker included).
+    """
+
+    name: str
+    sql_type: str
+    nullable: bool
+    default: str | None
+    comment: str
+    autoincrement: bool = False
+
+
+@dataclass
+class TableInfo:
+    """A table as the catalog reports it (one schema is loaded at once)."""
+
+    schema: str
+    name: str
+    columns: list[ColumnInfo] = field(default_factory=list)
+    primary_key: list[str] = field(default_factory=list)
+    foreign_keys: list[ForeignKey] = field(default_factory=list)
+    indexes: list[Index] = field(default_factory=list)
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class ConnectionInfo:
+    """What is needed to open a connection."""
+
+    host: str = "localhost"
+    port: int | None = None
+    user: str | None = None
+    password: str | None = None
+    database_name: str | None = None  # PostgreSQL database
+    path: str | None = None  # SQLite file
+    use_tls: Any = None
+    charset: str = ""
+    init_command: str | None = None
+
+
+class Backend(ABC):
+    """A database dialect and driver adapter; one instance per connection."""
+
+    name: str = ""
+    sqlglot_dialect: str = ""
+    max_name_length: int = 64
+
+    # ---------------------------------------------------------------- connection
+    @abstractmethod
+    def connect(self, info: ConnectionInfo) -> Any:
+        """Open and return a driver connection in autocommit mode, session configured."""
+
+    @abstractmethod
+    def execute(self, driver_conn: Any, sql: str, args: Sequence[Any] | None) -> Any:
+        """Execute one statement (format paramstyle when ``args`` is not None); return cursor."""
+
+    @abstractmethod
+    def translate_error(self, exc: BaseException, sql: str = "") -> BaseException | None:
+        """Map a driver exception to a DataJoint error by its code; None if untranslatable."""
+
+    @property
+    @abstractmethod
+    def driver_errors(self) -> tuple[type[BaseException], ...]:
+        """Base classes of the driver's exceptions (for the error boundary)."""
+
+    def ping(self, driver_conn: Any) -> bool:
+        """True when the connection is alive."""
+        try:
+            self.execute(driver_conn, "SELECT 1", None).fetchall()
+        except Exception:
+            return False
+        return True
+
+    def close(self, driver_conn: Any) -> None:
+        try:
+            driver_conn.close()
+        except Exception:
+            pass
+
+    @abstractmethod
+    def connection_id(self, driver_conn: Any) -> int:
+        """Server-side id of the session (0 for SQLite)."""
+
+    def begin_sql(self) -> str:
+        return "BEGIN"
+
+    def current_user_sql(self) -> str:
+        return "SELECT current_user"
+
+    # ---------------------------------------------------------------- identifiers
+    quote_char = '"'
+
+    def quote(self, name: str) -> str:
+        q = self.quote_char
+        return q + name.replace(q, q + q) + q
+
+    def table_ref(self, schema: str, table: str) -> str:
+        """The full table name as SQL (quoted)."""
+        return f"{self.quote(schema)}.{self.quote(table)}"
+
+    def table_identifier(self, schema: str, table: str) -> tuple[str, str | None]:
+        """``(name, db)`` identifiers for a sqlglot ``Table`` node."""
+        return table, schema
+
+    @staticmethod
+    def quote_string(text: str) -> str:
+        """A single-quoted SQL string literal."""
+        return "'" + text.replace("'", "''") + "'"
+
+    # ---------------------------------------------------------------- schemas
+    # ``query(sql, args=None)`` runs one statement through the connection, returns a cursor.
+    @abstractmethod
+    def create_schema(self, query: Any, schema: str) -> None: ...
+
+    @abstractmethod
+    def drop_schema(self, query: Any, schema: str) -> None:
+        """Drop the schema and every table in it."""
+
+    @abstractmethod
+    def list_schemas(self, query: Any) -> list[str]: ...
+
+    @abstractmethod
+    def schema_exists(self, query: Any, schema: str) -> bool: ...
+
+    # ---------------------------------------------------------------- DDL
+    @abstractmethod
+    def column_type(self, attr: Attribute, schema: str) -> str:
+        """The SQL column type for an attribute's declared type on this backend."""
+
+    @abstractmethod
+    def create_table_sql(
+        self,
+        schema: str,
+        table: str,
+        attributes: Sequence[Attribute],
+        primary_key: Sequence[str],
+        foreign_keys: Sequence[ForeignKey],
+        indexes: Sequence[Index],
+        comment: str,
+    ) -> list[str]:
+        """Statements creating the table (attributes carry ``sql_type`` and stored comment).
+
+        ``Attribute.comment`` here is the *stored* comment (marker included).
+        """
+
+    def drop_table_sql(self, schema: str, table: str) -> list[str]:
+        return [f"DROP TABLE IF EXISTS {self.table_ref(schema, table)}"]
+
+    def default_sql(self, attr: Attribute) -> str:
+        """The default clause of a column (nullability included)."""
+        if attr.nullable:
+            return "DEFAULT NULL"
+        if attr.default is None:
+            return "NOT NULL"
+        return f"NOT NULL DEFAULT {self.default_literal(attr)}"
+
+    def default_literal(self, attr: Attribute) -> str:
+        """The SQL literal of a declared (non-null) default."""
+        text = attr.default or ""
+        head = text.split("(", 1)[0].strip().upper()
+        if head == "CURRENT_TIMESTAMP":
+            return text.upper()
+        if head == "NULL":
+            return "NULL"
+        if attr.type.kind == T.BOOL and text.lower() in ("true", "false"):
+            return self.bool_literal(text.lower() == "true")
+        return self.quote_string(text)
+
+    def bool_literal(self, value: bool) -> str:
+        return "1" if value else "0"
+
+    # ---------------------------------------------------------------- catalog
+    def classify(self, sql_type: str) -> T.TypeSpec:
+        """The TypeSpec of a catalog column type that carries no type marker (native)."""
+        try:
+            return T.parse_type(sql_type)
+        except DataJointError:
+            pass
+        text = sql_type.lower()
+        for pattern, kind in _CATALOG_KINDS:
+            if re.match(pattern, text):
+                return T.TypeSpec(sql_type, kind, False, native_name=text.split("(")[0])
+        return T.TypeSpec(sql_type, T.TEXT, False, native_name=text)
+
+    @abstractmethod
+    def load_catalog(self, query: Any, schema: str) -> dict[str, TableInfo]:
+        """Every table of ``schema`` (hidden ones included) in a constant number of queries.
+
+        ``query(sql, args)`` runs a statement through the connection and returns a cursor.
+        """
+
+    # ---------------------------------------------------------------- DML
+    def insert_sql(
+        self,
+        schema: str,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        attributes: Sequence[Attribute],
+        *,
+        on_duplicate: str | None = None,
+        primary_key: Sequence[str] = (),
+    ) -> tuple[str, list[Any]]:
+        """A multi-row INSERT with bound values; cells equal to ``DEFAULT`` take the default.
+
+        ``on_duplicate``: None (error), ``"skip"`` (keep existing rows) or ``"replace"``
+        (update the existing row in place).
+        """
+        params: list[Any] = []
+        row_sql = []
+        for row in rows:
+            cells = []
+            for value, attr in zip(row, attributes, strict=True):
+                if value is DEFAULT:
+                    cells.append(self.default_cell(attr))
+                else:
+                    cells.append("%s")
+                    params.append(value)
+            row_sql.append("(" + ",".join(cells) + ")")
+        cols = ",".join(self.quote(c) for c in columns)
+        sql = f"INSERT INTO {self.table_ref(schema, table)} ({cols}) VALUES " + ",".join(row_sql)
+        sql += self.on_duplicate_sql(on_duplicate, columns, primary_key)
+        return sql, params
+
+    def default_cell(self, attr: Attribute) -> str:
+        return "DEFAULT"
+
+    def insert_default_row_sql(self, schema: str, table: str) -> str:
+        return f"INSERT INTO {self.table_ref(schema, table)} DEFAULT VALUES"
+
+    def on_duplicate_sql(
+        self, mode: str | None, columns: Sequence[str], primary_key: Sequence[str]
+    ) -> str:
+        """``ON CONFLICT`` clause (PostgreSQL and SQLite syntax)."""
+        if mode is None:
+            return ""
+        target = "(" + ",".join(self.quote(c) for c in primary_key) + ")"
+        update = [c for c in columns if c not in primary_key]
+        if mode == "skip" or not update:
+            return f" ON CONFLICT {target} DO NOTHING"
+        sets = ",".join(f"{self.quote(c)}=excluded.{self.quote(c)}" for c in update)
+        return f" ON CONFLICT {target} DO UPDATE SET {sets}"
+
+    # ---------------------------------------------------------------- values
+    def to_driver(self, attr: Attribute, value: Any) -> Any:
+        """Convert a normalized Python value of a core kind into what the driver stores.
+
+        Inputs by kind: INT int, FLOAT float, DECIMAL Decimal, BOOL bool, UUID uuid.UUID,
+        JSON str (already serialized), BYTES bytes, DATE date, DATETIME datetime,
+        strings str. Default: unchanged.
+        """
+        return value
+
+    def from_driver(self, attr: Attribute, values: list[Any]) -> list[Any]:
+        """Convert one fetched column (non-NULL values and None) to the Python types of spec 02."""
+        kind = attr.type.kind
+        conv = _COMMON_DECODERS.get(kind)
+        if conv is None:
+            return values
+        return [None if v is None else conv(v) for v in values]
+
+
+def _to_uuid(v: Any) -> uuid.UUID:
+    if isinstance(v, uuid.UUID):
+        return v
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        return uuid.UUID(bytes=bytes(v))
+    return uuid.UUID(str(v))
+
+
+def _to_json(v: Any) -> Any:
+    if isinstance(v, (bytes, bytearray)):
+        v = v.decode()
+    return json.loads(v) if isinstance(v, str) else v
+
+
+def _to_date(v: Any) -> datetime.date:
+    if isinstance(v, datetime.datetime):
+        return v.date()
+    if isinstance(v, datetime.date):
+        return v
+    return datetime.date.fromisoformat(str(v)[:10])
+
+
+def _to_datetime(v: Any) -> datetime.datetime:
+    if isinstance(v, datetime.datetime):
+        return v.replace(tzinfo=None) if v.tzinfo else v
+    if isinstance(v, datetime.date):
+        return datetime.datetime(v.year, v.month, v.day)
+    return datetime.datetime.fromisoformat(str(v))
+
+
+def _to_decimal(v: Any) -> decimal.Decimal:
+    return v if isinstance(v, decimal.Decimal) else decimal.Decimal(str(v))
+
+
+_CATALOG_KINDS = [
+    (r"^(smallint|integer|bigint|int\d?|tinyint|mediumint)\b", T.INT),
+    (r"^(real|double|float)", T.FLOAT),
+    (r"^(numeric|decimal)", T.DECIMAL),
+    (r"^bool", T.BOOL),
+    (r"^uuid$", T.UUID),
+    (r"^jsonb?$", T.JSON),
+    (r"^(bytea|blob|\w*blob|binary|varbinary)", T.BYTES),
+    (r"^date$", T.DATE),
+    (r"^(timestamp|datetime)", T.DATETIME),
+    (r"^time\b", T.TIME),
+    (r"^(character varying|varchar)", T.VARCHAR),
+    (r"^(character|char|bpchar)", T.CHAR),
+    (r"^enum", T.ENUM),
+]
+
+_TIME_RE = re.compile(r"^(-)?(\d+):(\d\d):(\d\d)(?:\.(\d+))?$")
+
+
+def _to_timedelta(v: Any) -> datetime.timedelta:
+    if isinstance(v, datetime.timedelta):
+        return v
+    if isinstance(v, datetime.time):
+        return datetime.timedelta(
+            hours=v.hour, minutes=v.minute, seconds=v.second, microseconds=v.microsecond
+        )
+    m = _TIME_RE.match(str(v))
+    if not m:
+        raise ValueError(f"cannot read time value {v!r}")
+    sign, h, mi, s, frac = m.groups()
+    td = datetime.timedelta(
+        hours=int(h), minutes=int(mi), seconds=int(s), microseconds=int((frac or "0").ljust(6, "0")[:6])
+    )
+    return -td if sign else td
+
+
+_COMMON_DECODERS: dict[str, Any] = {
+    T.INT: int,
+    T.YEAR: int,
+    T.FLOAT: float,
+    T.DECIMAL: _to_decimal,
+    T.BOOL: bool,
+    T.UUID: _to_uuid,
+    T.JSON: _to_json,
+    T.BYTES: bytes,
+    T.DATE: _to_date,
+    T.DATETIME: _to_datetime,
+    T.TIME: _to_timedelta,
+}

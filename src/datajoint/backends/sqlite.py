@@ -1,0 +1,435 @@
+"""SQLite backend (standard library): the embedded default.
+
+One database file holds every schema of a pipeline, so foreign keys can cross schemas: the
+table ``session`` of schema ``lab`` is the SQLite table ``"lab.session"``. What MySQL and
+PostgreSQL keep in comments lives in hidden catalog tables (``~schemas``, ``~tables``,
+``~columns``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import re
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+from .. import errors
+from .. import types as T
+from ..heading import Attribute, ForeignKey, Index
+from .base import Backend, ColumnInfo, ConnectionInfo, TableInfo
+
+_CATALOG_DDL = (
+    'CREATE TABLE IF NOT EXISTS "~schemas" (schema_name TEXT PRIMARY KEY)',
+    'CREATE TABLE IF NOT EXISTS "~tables" (schema_name TEXT NOT NULL, table_name TEXT NOT NULL,'
+    " comment TEXT NOT NULL DEFAULT '', PRIMARY KEY (schema_name, table_name))",
+    'CREATE TABLE IF NOT EXISTS "~columns" (schema_name TEXT NOT NULL, table_name TEXT NOT NULL,'
+    " column_name TEXT NOT NULL, comment TEXT NOT NULL DEFAULT '',"
+    " native_type TEXT NOT NULL DEFAULT '', PRIMARY KEY (schema_name, table_name, column_name))",
+)
+
+_PARAM = re.compile(r"%(%|s)")
+
+# extended result codes (sqlite3.IntegrityError.sqlite_errorcode, Python >= 3.11)
+_CONSTRAINT_PRIMARYKEY = 1555
+_CONSTRAINT_UNIQUE = 2067
+_CONSTRAINT_FOREIGNKEY = 787
+_CONSTRAINT_NOTNULL = 1299
+_CONSTRAINT_TRIGGER = 1811
+
+_INT_RANGE = {
+    (8, False): (-128, 127),
+    (16, False): (-32768, 32767),
+    (24, False): (-8388608, 8388607),
+    (32, False): (-2147483648, 2147483647),
+    (8, True): (0, 255),
+    (16, True): (0, 65535),
+    (24, True): (0, 16777215),
+    (32, True): (0, 4294967295),
+    (64, True): (0, None),
+}
+
+
+class SQLiteBackend(Backend):
+    """The embedded SQLite backend."""
+
+    name = "sqlite"
+    sqlglot_dialect = "sqlite"
+    max_name_length = 64
+    quote_char = '"'
+
+    # ---------------------------------------------------------------- connection
+    def connect(self, info: ConnectionInfo) -> sqlite3.Connection:
+        path = info.path or "datajoint.db"
+        conn = sqlite3.connect(
+            path, isolation_level=None, check_same_thread=False, timeout=60.0
+        )
+        conn.execute("PRAGMA foreign_keys = ON")
+        if path != ":memory:":
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA busy_timeout = 60000")
+        for ddl in _CATALOG_DDL:
+            conn.execute(ddl)
+        return conn
+
+    def execute(self, driver_conn: Any, sql: str, args: Sequence[Any] | None) -> Any:
+        cursor = driver_conn.cursor()
+        if args is None:
+            cursor.execute(sql)
+        else:
+            sql = _PARAM.sub(lambda m: "%" if m.group(1) == "%" else "?", sql)
+            cursor.execute(sql, tuple(args))
+        return cursor
+
+    @property
+    def driver_errors(self) -> tuple[type[BaseException], ...]:
+        return (sqlite3.Error,)
+
+    def translate_error(self, exc: BaseException, sql: str = "") -> BaseException | None:
+        if not isinstance(exc, sqlite3.Error):
+            return None
+        code = getattr(exc, "sqlite_errorcode", None)
+        message = str(exc)
+        if isinstance(exc, sqlite3.IntegrityError):
+            if code in (_CONSTRAINT_PRIMARYKEY, _CONSTRAINT_UNIQUE):
+                return errors.DuplicateError(message)
+            if code == _CONSTRAINT_FOREIGNKEY:
+                return errors.IntegrityError(message)
+            if code == _CONSTRAINT_NOTNULL:
+                return errors.MissingAttributeError(message)
+            return errors.QueryError(message)
+        if isinstance(exc, sqlite3.ProgrammingError) and "closed" in message:
+            return errors.LostConnectionError("Server connection lost", message)
+        if isinstance(exc, sqlite3.OperationalError):
+            # SQLite reports these with the generic SQLITE_ERROR code; its message prefix is
+            # the only discriminator the library offers.
+            if message.startswith("no such table"):
+                return errors.MissingTableError(message, sql)
+            if message.startswith("no such column"):
+                return errors.UnknownAttributeError(message)
+            if "syntax error" in message:
+                return errors.QuerySyntaxError(message, sql)
+            if message.startswith(("attempt to write a readonly", "access permission")):
+                return errors.AccessError("Insufficient privileges.", message, sql)
+        return None
+
+    def connection_id(self, driver_conn: Any) -> int:
+        return 0
+
+    def begin_sql(self) -> str:
+        return "BEGIN IMMEDIATE"
+
+    def current_user_sql(self) -> str:
+        return "SELECT 'sqlite'"
+
+    # ---------------------------------------------------------------- identifiers
+    def table_ref(self, schema: str, table: str) -> str:
+        return self.quote(f"{schema}.{table}")
+
+    def table_identifier(self, schema: str, table: str) -> tuple[str, str | None]:
+        return f"{schema}.{table}", None
+
+    # ---------------------------------------------------------------- schemas
+    def create_schema(self, query: Any, schema: str) -> None:
+        query('INSERT OR IGNORE INTO "~schemas" (schema_name) VALUES (%s)', (schema,))
+
+    def drop_schema(self, query: Any, schema: str) -> None:
+        tables = self._schema_tables(query, schema)
+        # children first, so that no foreign key is left pointing at a dropped parent
+        children: dict[str, set[str]] = {t: set() for t in tables}
+        for t in tables:
+            for (parent,) in query(
+                'SELECT DISTINCT "table" FROM pragma_foreign_key_list(%s)', (t,)
+            ).fetchall():
+                if parent in children and parent != t:
+                    children[parent].add(t)
+        dropped: set[str] = set()
+
+        def drop(t: str) -> None:
+            if t in dropped:
+                return
+            dropped.add(t)
+            for c in children[t]:
+                drop(c)
+            query(f"DROP TABLE IF EXISTS {self.quote(t)}")
+
+        for t in tables:
+            drop(t)
+        for meta in ("~columns", "~tables", "~schemas"):
+            query(f'DELETE FROM "{meta}" WHERE schema_name = %s', (schema,))
+
+    def _schema_tables(self, query: Any, schema: str) -> list[str]:
+        prefix = schema + "."
+        rows = query(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND substr(name, 1, %s) = %s",
+            (len(prefix), prefix),
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def list_schemas(self, query: Any) -> list[str]:
+        return [r[0] for r in query('SELECT schema_name FROM "~schemas" ORDER BY 1').fetchall()]
+
+    def schema_exists(self, query: Any, schema: str) -> bool:
+        sql = 'SELECT 1 FROM "~schemas" WHERE schema_name = %s'
+        return bool(query(sql, (schema,)).fetchall())
+
+    # ---------------------------------------------------------------- DDL
+    def column_type(self, attr: Attribute, schema: str) -> str:
+        kind = attr.type.kind
+        if kind in (T.INT, T.BOOL, T.YEAR):
+            return "INTEGER"
+        if kind == T.FLOAT:
+            return "REAL"
+        if kind == T.DECIMAL:
+            return "NUMERIC"
+        if kind in (T.UUID, T.BYTES):
+            return "BLOB"
+        return "TEXT"
+
+    def _checks(self, attr: Attribute) -> list[str]:
+        col = self.quote(attr.name)
+        spec = attr.type
+        out = []
+        if spec.kind == T.INT and spec.bits is not None:
+            lo, hi = _INT_RANGE.get((spec.bits, spec.unsigned), (None, None))
+            if lo is not None and hi is not None:
+                out.append(f"{col} BETWEEN {lo} AND {hi}")
+            elif lo is not None:
+                out.append(f"{col} >= {lo}")
+        elif spec.kind == T.BOOL:
+            out.append(f"{col} IN (0, 1)")
+        elif spec.kind == T.UUID:
+            out.append(f"length({col}) = 16")
+        elif spec.kind == T.JSON:
+            out.append(f"json_valid({col})")
+        elif spec.kind in (T.CHAR, T.VARCHAR) and spec.length is not None:
+            out.append(f"length({col}) <= {spec.length}")
+        elif spec.kind == T.ENUM:
+            members = ", ".join(self.quote_string(v) for v in spec.values)
+            out.append(f"{col} IN ({members})")
+        return [f"CHECK ({c})" for c in out]
+
+    def default_literal(self, attr: Attribute) -> str:
+        text = attr.default or ""
+        if text.upper().startswith("CURRENT_TIMESTAMP"):
+            m = re.search(r"\((\d+)\)", text)
+            if m and int(m.group(1)) > 0:
+                return "(strftime('%Y-%m-%d %H:%M:%f', 'now'))"
+            return "CURRENT_TIMESTAMP"
+        return super().default_literal(attr)
+
+    def create_table_sql(
+        self,
+        schema: str,
+        table: str,
+        attributes: Sequence[Attribute],
+        primary_key: Sequence[str],
+        foreign_keys: Sequence[ForeignKey],
+        indexes: Sequence[Index],
+        comment: str,
+    ) -> list[str]:
+        auto = [a for a in attributes if a.autoincrement]
+        inline_pk = False
+        if auto:
+            if len(auto) > 1 or list(primary_key) != [auto[0].name]:
+                raise errors.DeclarationError(
+                    f"Table `{schema}`.`{table}`: on SQLite an auto_increment attribute must be "
+                    "the whole primary key."
+                )
+            inline_pk = True
+        lines = []
+        for a in attributes:
+            if a.autoincrement:
+                lines.append(f"{self.quote(a.name)} INTEGER PRIMARY KEY AUTOINCREMENT")
+                continue
+            parts = [self.quote(a.name), a.sql_type, self.default_sql(a), *self._checks(a)]
+            lines.append(" ".join(parts))
+        if not inline_pk:
+            lines.append("PRIMARY KEY (" + ", ".join(self.quote(k) for k in primary_key) + ")")
+        for fk in foreign_keys:
+            cols = ", ".join(self.quote(c) for c in fk.columns)
+            refs = ", ".join(self.quote(c) for c in fk.ref_columns)
+            lines.append(
+                f"FOREIGN KEY ({cols}) REFERENCES {self.table_ref(*fk.parent)} ({refs})"
+                " ON UPDATE CASCADE ON DELETE RESTRICT"
+            )
+        ref = self.table_ref(schema, table)
+        statements = [f"CREATE TABLE IF NOT EXISTS {ref} (\n  " + ",\n  ".join(lines) + "\n)"]
+        for i, index in enumerate(indexes):
+            name = self.quote(f"{schema}.{table}.idx{i}")
+            unique = "UNIQUE " if index.unique else ""
+            parts = ", ".join(p if p.startswith("(") else self.quote(p) for p in index.parts)
+            statements.append(f"CREATE {unique}INDEX IF NOT EXISTS {name} ON {ref} ({parts})")
+        q = self.quote_string
+        statements.append(
+            f'INSERT OR REPLACE INTO "~tables" (schema_name, table_name, comment) VALUES '
+            f"({q(schema)}, {q(table)}, {q(comment)})"
+        )
+        rows = [
+            f"({q(schema)}, {q(table)}, {q(a.name)}, {q(a.comment)}, "
+            f"{q('' if a.type.core else a.type.declared)})"
+            for a in attributes
+        ]
+        statements.append(
+            'INSERT OR REPLACE INTO "~columns" '
+            "(schema_name, table_name, column_name, comment, native_type) VALUES "
+            + ", ".join(rows)
+        )
+        return statements
+
+    def drop_table_sql(self, schema: str, table: str) -> list[str]:
+        q = self.quote_string
+        return [
+            f"DROP TABLE IF EXISTS {self.table_ref(schema, table)}",
+            f'DELETE FROM "~columns" WHERE schema_name = {q(schema)} AND table_name = {q(table)}',
+            f'DELETE FROM "~tables" WHERE schema_name = {q(schema)} AND table_name = {q(table)}',
+        ]
+
+    # ---------------------------------------------------------------- catalog
+    def load_catalog(self, query: Any, schema: str) -> dict[str, TableInfo]:
+        prefix = schema + "."
+        n = len(prefix)
+        scope = "m.type = 'table' AND substr(m.name, 1, %s) = %s"
+        tables: dict[str, TableInfo] = {}
+        autoincrement: set[str] = set()
+        for name, sql in query(
+            f"SELECT m.name, m.sql FROM sqlite_master m WHERE {scope} ORDER BY m.name",
+            (n, prefix),
+        ).fetchall():
+            tables[name[n:]] = TableInfo(schema=schema, name=name[n:])
+            if "AUTOINCREMENT" in (sql or "").upper():
+                autoincrement.add(name[n:])
+        meta = {
+            (t, c): (comment, native)
+            for t, c, comment, native in query(
+                'SELECT table_name, column_name, comment, native_type FROM "~columns" '
+                "WHERE schema_name = %s",
+                (schema,),
+            ).fetchall()
+        }
+        for t, comment in query(
+            'SELECT table_name, comment FROM "~tables" WHERE schema_name = %s', (schema,)
+        ).fetchall():
+            if t in tables:
+                tables[t].comment = comment
+        pk_pos: dict[str, list[tuple[int, str]]] = {}
+        for tname, col, ctype, notnull, default, pk in query(
+            "SELECT m.name, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk FROM sqlite_master m "
+            f"JOIN pragma_table_info(m.name) p WHERE {scope} ORDER BY m.name, p.cid",
+            (n, prefix),
+        ).fetchall():
+            t = tname[n:]
+            comment, native = meta.get((t, col), ("", ""))
+            info = tables[t]
+            autoinc = bool(pk) and t in autoincrement
+            info.columns.append(
+                ColumnInfo(
+                    name=col,
+                    sql_type=native or ctype.lower(),
+                    nullable=not notnull and not pk,
+                    default=_unquote_default(default),
+                    comment=comment,
+                    autoincrement=autoinc,
+                )
+            )
+            if pk:
+                pk_pos.setdefault(t, []).append((pk, col))
+        for t, cols in pk_pos.items():
+            tables[t].primary_key = [c for _, c in sorted(cols)]
+        fks: dict[tuple[str, int], dict[str, Any]] = {}
+        for tname, fid, seq, parent, frm, to in query(
+            'SELECT m.name, f.id, f.seq, f."table", f."from", f."to" FROM sqlite_master m '
+            f"JOIN pragma_foreign_key_list(m.name) f WHERE {scope} ORDER BY m.name, f.id, f.seq",
+            (n, prefix),
+        ).fetchall():
+            entry = fks.setdefault((tname[n:], fid), {"parent": parent, "cols": [], "refs": []})
+            entry["cols"].append(frm)
+            entry["refs"].append(to)
+        for (t, _), entry in sorted(fks.items(), key=lambda kv: (kv[0][0], -kv[0][1])):
+            pschema, ptable = entry["parent"].split(".", 1)
+            tables[t].foreign_keys.append(
+                ForeignKey(tuple(entry["cols"]), (pschema, ptable), tuple(entry["refs"]))
+            )
+        idx: dict[tuple[str, str], dict[str, Any]] = {}
+        for tname, iname, unique, origin, seqno, col in query(
+            "SELECT m.name, il.name, il.\"unique\", il.origin, ii.seqno, ii.name "
+            "FROM sqlite_master m JOIN pragma_index_list(m.name) il "
+            "JOIN pragma_index_info(il.name) ii "
+            f"WHERE {scope} AND il.origin = 'c' ORDER BY m.name, il.name, ii.seqno",
+            (n, prefix),
+        ).fetchall():
+            entry = idx.setdefault((tname[n:], iname), {"unique": bool(unique), "parts": []})
+            entry["parts"].append(col)
+        for (t, iname), entry in sorted(idx.items()):
+            tables[t].indexes.append(Index(tuple(entry["parts"]), entry["unique"], iname))
+        return tables
+
+    # ---------------------------------------------------------------- DML
+    def default_cell(self, attr: Attribute) -> str:
+        if attr.nullable or attr.default is None:
+            return "NULL"
+        return self.default_literal(attr)
+
+    # ---------------------------------------------------------------- values
+    def to_driver(self, attr: Attribute, value: Any) -> Any:
+        kind = attr.type.kind
+        if kind == T.BOOL:
+            return int(value)
+        if kind == T.UUID:
+            return value.bytes
+        if kind == T.DECIMAL:
+            if attr.type.scale is not None:
+                value = value.quantize(
+                    decimal.Decimal(1).scaleb(-attr.type.scale), rounding=decimal.ROUND_HALF_UP
+                )
+            return str(value)
+        if kind == T.DATETIME:
+            return _format_datetime(value, attr.type.precision)
+        if kind == T.DATE:
+            return value.isoformat()
+        if kind == T.TIME and isinstance(value, datetime.timedelta):
+            return _format_timedelta(value)
+        return value
+
+    def from_driver(self, attr: Attribute, values: list[Any]) -> list[Any]:
+        if attr.type.kind == T.DECIMAL and attr.type.scale is not None:
+            quantum = decimal.Decimal(1).scaleb(-attr.type.scale)
+            return [
+                None
+                if v is None
+                else decimal.Decimal(str(v)).quantize(quantum, rounding=decimal.ROUND_HALF_UP)
+                for v in values
+            ]
+        return super().from_driver(attr, values)
+
+
+def _format_datetime(value: datetime.datetime | datetime.date, precision: int | None) -> str:
+    if not isinstance(value, datetime.datetime):
+        value = datetime.datetime(value.year, value.month, value.day)
+    p = precision or 0
+    if p == 0:
+        if value.microsecond >= 500000:
+            value = value + datetime.timedelta(microseconds=1000000 - value.microsecond)
+        return value.replace(microsecond=0).strftime("%Y-%m-%d %H:%M:%S")
+    text = value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return text[: len(text) - (6 - p)]
+
+
+def _format_timedelta(td: datetime.timedelta) -> str:
+    total = int(td.total_seconds())
+    sign = "-" if total < 0 else ""
+    total = abs(total)
+    h, rem = divmod(total, 3600)
+    m, s = divmod(rem, 60)
+    return f"{sign}{h:02d}:{m:02d}:{s:02d}"
+
+
+def _unquote_default(text: str | None) -> str | None:
+    if text is None or text.upper() == "NULL":
+        return None
+    if len(text) >= 2 and text[0] == text[-1] == "'":
+        return text[1:-1].replace("''", "'")
+    if text.startswith("(strftime("):
+        return "CURRENT_TIMESTAMP(3)"
+    return text

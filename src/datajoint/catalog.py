@@ -1,0 +1,130 @@
+"""Headings, foreign keys and indexes of a whole schema, loaded in a few queries and cached.
+
+The cache lives on the connection and is invalidated per schema whenever DDL runs.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .backends.base import ColumnInfo, TableInfo
+from .errors import DataJointError
+from .heading import Attribute, Heading
+from .types import TypeSpec, parse_type
+
+LINEAGE_TABLE = "~lineage"
+_MARKER = re.compile(r"^:([^:]+):(.*)$", re.DOTALL)
+
+
+def split_comment(stored: str) -> tuple[str | None, str]:
+    """``":int32:subject number"`` → ``("int32", "subject number")``; no marker → (None, text)."""
+    m = _MARKER.match(stored or "")
+    if m:
+        return m.group(1), m.group(2)
+    return None, stored or ""
+
+
+def stored_comment(attr: Attribute) -> str:
+    """The column comment written to the database: type marker (core/codec) + user comment."""
+    if attr.type.core:
+        return f":{attr.type.declared}:{attr.comment}"
+    return attr.comment
+
+
+def column_attribute(
+    column: ColumnInfo, in_key: bool, lineage: str | None, classify: Any
+) -> Attribute:
+    """Build an Attribute from a catalog column (type from the marker, else the native type)."""
+    declared, comment = split_comment(column.comment)
+    spec: TypeSpec
+    if declared is not None:
+        if declared.startswith("external"):
+            raise DataJointError(
+                f"Column `{column.name}` uses the DataJoint 0.14 external storage marker "
+                f"`:{declared}:`; migrate the schema (see datajoint.migrate) to use it in 2.0."
+            )
+        try:
+            spec = parse_type(declared)
+        except DataJointError:
+            # legacy markers such as `:attach:` name no current type: keep the native column
+            spec = classify(column.sql_type)
+            comment = column.comment
+    else:
+        spec = classify(column.sql_type)
+    return Attribute(
+        name=column.name,
+        type=spec,
+        sql_type=column.sql_type,
+        in_key=in_key,
+        nullable=column.nullable,
+        default=None if column.nullable else column.default,
+        comment=comment,
+        autoincrement=column.autoincrement or spec.autoincrement,
+        lineage=lineage,
+        store=spec.store,
+    )
+
+
+def build_heading(info: TableInfo, lineage: dict[str, str] | None, classify: Any) -> Heading:
+    """The Heading of one catalog table; ``lineage`` maps attribute → origin (None: no table)."""
+    key = set(info.primary_key)
+    attributes = tuple(
+        column_attribute(c, c.name in key, (lineage or {}).get(c.name), classify)
+        for c in info.columns
+    )
+    # primary-key attributes first, in key order (catalogs report column order)
+    order = {name: i for i, name in enumerate(info.primary_key)}
+    attributes = tuple(
+        sorted(attributes, key=lambda a: (0, order[a.name]) if a.in_key else (1, 0))
+    )
+    return Heading(
+        all_attributes=attributes,
+        foreign_keys=tuple(info.foreign_keys),
+        indexes=tuple(info.indexes),
+        comment=info.comment,
+        lineage_available=lineage is not None,
+        table=(info.schema, info.name),
+    )
+
+
+class Catalog:
+    """Per-connection cache of table headings, loaded a whole schema at a time."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+        self._schemas: dict[str, dict[str, Heading]] = {}
+
+    def invalidate(self, schema: str | None = None) -> None:
+        if schema is None:
+            self._schemas.clear()
+        else:
+            self._schemas.pop(schema, None)
+
+    def tables(self, schema: str) -> dict[str, Heading]:
+        """Every table of ``schema`` (hidden ones included) by table name."""
+        if schema not in self._schemas:
+            self._schemas[schema] = self._load(schema)
+        return self._schemas[schema]
+
+    def heading(self, schema: str, table: str) -> Heading | None:
+        return self.tables(schema).get(table)
+
+    def _load(self, schema: str) -> dict[str, Heading]:
+        adapter = self.connection.adapter
+        infos = adapter.load_catalog(self.connection.query, schema)
+        lineage: dict[str, dict[str, str]] | None = None
+        if LINEAGE_TABLE in infos:
+            lineage = {}
+            sql = (
+                f"SELECT table_name, attribute_name, lineage FROM "
+                f"{adapter.table_ref(schema, LINEAGE_TABLE)}"
+            )
+            for table, attribute, origin in self.connection.query(sql, None).fetchall():
+                lineage.setdefault(table, {})[attribute] = origin
+        return {
+            name: build_heading(
+                info, None if lineage is None else lineage.get(name, {}), adapter.classify
+            )
+            for name, info in infos.items()
+        }

@@ -1,0 +1,332 @@
+"""Connection: statements, transactions, reconnection; the one error boundary (spec 08 §2)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import warnings
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from . import errors
+from .backends import get_backend
+from .backends.base import Backend, ConnectionInfo
+from .catalog import Catalog
+from .dependencies import Dependencies
+from .settings import check_thread_safe
+from .settings import config as global_config
+
+logger = logging.getLogger("datajoint")
+
+_VERSION = "2.0.0"
+
+
+def _config_value(config: Any, key: str, default: Any = None) -> Any:
+    try:
+        value = config[key]
+    except KeyError:
+        return default
+    return default if value is None else value
+
+
+class DictCursor:
+    """Wraps a DB-API cursor so rows come back as dicts."""
+
+    def __init__(self, cursor: Any) -> None:
+        self._cursor = cursor
+        self._names = [d[0] for d in cursor.description] if cursor.description else []
+
+    def _row(self, row: Sequence[Any] | None) -> dict[str, Any] | None:
+        return None if row is None else dict(zip(self._names, row, strict=False))
+
+    def fetchone(self) -> dict[str, Any] | None:
+        return self._row(self._cursor.fetchone())
+
+    def fetchall(self) -> list[dict[str, Any]]:
+        return [dict(zip(self._names, r, strict=False)) for r in self._cursor.fetchall()]
+
+    def fetchmany(self, size: int = 1) -> list[dict[str, Any]]:
+        return [dict(zip(self._names, r, strict=False)) for r in self._cursor.fetchmany(size)]
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for row in self._cursor:
+            yield dict(zip(self._names, row, strict=False))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cursor, name)
+
+
+class Connection:
+    """A connection to a database server (or SQLite file).
+
+    Parameters
+    ----------
+    host, user, password, port : server address and credentials; ``host`` may be ``host:port``
+    use_tls : None (try TLS, fall back), True, False, or a dict of driver TLS options
+    database_name : PostgreSQL database to connect to
+    backend : ``"sqlite"``, ``"mysql"`` or ``"postgresql"``; default from config
+    config_override : the Config this connection reads its settings from
+    path : SQLite database file; default ``config["database.path"]``
+    """
+
+    def __init__(
+        self,
+        host: str | None = None,
+        user: str | None = None,
+        password: str | None = None,
+        port: int | None = None,
+        use_tls: Any = None,
+        *,
+        database_name: str | None = None,
+        backend: str | None = None,
+        config_override: Any = None,
+        path: str | None = None,
+    ) -> None:
+        self._config = global_config if config_override is None else config_override
+        backend_name = backend or _config_value(self._config, "database.backend", "sqlite")
+        self.adapter: Backend = get_backend(backend_name)
+        host = host or _config_value(self._config, "database.host", "localhost")
+        if host and ":" in host:
+            host, port_text = host.rsplit(":", 1)
+            port = int(port_text)
+        if port is None:
+            port = _config_value(self._config, "database.port")
+        if use_tls is None:
+            use_tls = _config_value(self._config, "database.use_tls")
+        if database_name is None:
+            database_name = _config_value(self._config, "database.name")
+        if database_name and self.adapter.name == "mysql":
+            warnings.warn(
+                "database.name is set but the MySQL backend does not support database "
+                "selection. The setting is ignored.",
+                UserWarning,
+                stacklevel=2,
+            )
+        self._info = ConnectionInfo(
+            host=host,
+            port=port,
+            user=user,
+            password=password,
+            database_name=database_name,
+            path=path or _config_value(self._config, "database.path", "datajoint.db"),
+            use_tls=use_tls,
+            charset=_config_value(self._config, "connection.charset", ""),
+            init_command=_config_value(self._config, "connection.init_function"),
+        )
+        self.conn_info = {
+            "host": host,
+            "port": port,
+            "user": user,
+            "passwd": password,
+            "database_name": database_name,
+            "path": self._info.path if self.adapter.name == "sqlite" else None,
+            "ssl": use_tls,
+            "ssl_input": use_tls,
+        }
+        self.schemas: dict[str, Any] = {}
+        self._in_transaction = False
+        self._driver: Any = None
+        self._catalog: Any = None
+        self._dependencies: Any = None
+        self.statement_count = 0
+        self.connect()
+
+    # ---------------------------------------------------------------- lifecycle
+    def connect(self) -> None:
+        """(Re)open the driver connection."""
+        self._driver = self.adapter.connect(self._info)
+        self._in_transaction = False
+        self.connection_id = self.adapter.connection_id(self._driver)
+        logger.info(
+            "DataJoint %s connected to %s", _VERSION, self._describe_target(), stacklevel=2
+        )
+
+    def _describe_target(self) -> str:
+        if self.adapter.name == "sqlite":
+            return f"sqlite:{self._info.path}"
+        db = f"/{self._info.database_name}" if self._info.database_name else ""
+        return f"{self._info.user}@{self._info.host}:{self._info.port}{db}"
+
+    def close(self) -> None:
+        if self._driver is not None:
+            self.adapter.close(self._driver)
+        self._driver = None
+        self._in_transaction = False
+
+    def ping(self) -> None:
+        """Round trip to the server; raises LostConnectionError when it is dead."""
+        if self._driver is None or not self.adapter.ping(self._driver):
+            raise errors.LostConnectionError("Server connection lost")
+
+    @property
+    def is_connected(self) -> bool:
+        if self._driver is None:
+            return False
+        if self.adapter.ping(self._driver):
+            return True
+        self.close()
+        return False
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *exc: object) -> bool:
+        self.close()
+        return False
+
+    def __repr__(self) -> str:
+        state = "connected" if self._driver is not None else "disconnected"
+        return f"DataJoint connection ({state}) {self._describe_target()}"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Connection) and self.conn_info == other.conn_info
+
+    __hash__ = object.__hash__
+
+    @property
+    def backend(self) -> str:
+        return self.adapter.name
+
+    # ---------------------------------------------------------------- queries
+    def query(
+        self,
+        sql: str,
+        args: Sequence[Any] | None = (),
+        *,
+        as_dict: bool = False,
+        suppress_warnings: bool = True,
+        reconnect: bool | None = None,
+    ) -> Any:
+        """Execute one statement and return its cursor.
+
+        ``args`` binds values to ``%s`` placeholders; ``args=None`` sends ``sql`` verbatim.
+        Driver errors are translated into DataJoint errors.
+        """
+        if reconnect is None:
+            reconnect = bool(_config_value(self._config, "database.reconnect", True))
+        logger.debug("%s", sql[:300])
+        try:
+            cursor = self._execute(sql, args, suppress_warnings)
+        except errors.LostConnectionError:
+            if not reconnect:
+                raise
+            logger.warning("Reconnecting to database server.")
+            was_in_transaction = self._in_transaction
+            self.close()
+            self.connect()
+            if was_in_transaction:
+                raise errors.LostConnectionError("Connection was lost during a transaction.")
+            cursor = self._execute(sql, args, suppress_warnings)
+        return DictCursor(cursor) if as_dict else cursor
+
+    def _execute(self, sql: str, args: Sequence[Any] | None, suppress_warnings: bool) -> Any:
+        if self._driver is None:
+            raise errors.LostConnectionError("Server connection lost", "connection is closed")
+        self.statement_count += 1
+        try:
+            if suppress_warnings:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    return self.adapter.execute(self._driver, sql, args)
+            return self.adapter.execute(self._driver, sql, args)
+        except self.adapter.driver_errors as exc:
+            translated = self.adapter.translate_error(exc, sql)
+            if translated is None:
+                raise
+            raise translated from exc
+
+    def get_user(self) -> str:
+        return self.query(self.adapter.current_user_sql(), None).fetchone()[0]
+
+    # ---------------------------------------------------------------- transactions
+    @property
+    def in_transaction(self) -> bool:
+        return self._in_transaction and self._driver is not None
+
+    def start_transaction(self) -> None:
+        if self.in_transaction:
+            raise errors.DataJointError("Nested connections are not supported.")
+        self.query(self.adapter.begin_sql(), None)
+        self._in_transaction = True
+
+    def commit_transaction(self) -> None:
+        self.query("COMMIT", None)
+        self._in_transaction = False
+
+    def cancel_transaction(self) -> None:
+        try:
+            if self._driver is not None:
+                self.query("ROLLBACK", None, reconnect=False)
+        finally:
+            self._in_transaction = False
+
+    @property
+    def transaction(self) -> contextlib.AbstractContextManager[Connection]:
+        """Context manager: commit on normal exit, roll back on any exception."""
+        return self._transaction()
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        self.start_transaction()
+        try:
+            yield self
+        except BaseException:
+            self.cancel_transaction()
+            raise
+        else:
+            self.commit_transaction()
+
+    # ---------------------------------------------------------------- schema registry
+    def register(self, schema: Any) -> None:
+        self.schemas[schema.database] = schema
+        self._dependencies = None
+
+    @property
+    def catalog(self) -> Any:
+        """Headings of loaded schemas (cached; reloaded per schema after DDL)."""
+        if self._catalog is None:
+            self._catalog = Catalog(self)
+        return self._catalog
+
+    @property
+    def dependencies(self) -> Any:
+        """The foreign-key graph of the registered schemas."""
+        if self._dependencies is None:
+            self._dependencies = Dependencies(self)
+        return self._dependencies
+
+    def invalidate(self, schema: str | None = None) -> None:
+        """Forget cached headings and dependencies (after DDL)."""
+        if self._catalog is not None:
+            self._catalog.invalidate(schema)
+        self._dependencies = None
+
+
+_singleton: Connection | None = None
+
+
+def conn(
+    host: str | None = None,
+    user: str | None = None,
+    password: str | None = None,
+    *,
+    reset: bool = False,
+    use_tls: Any = None,
+) -> Connection:
+    """The process-wide connection, created on first use from ``dj.config`` (spec 08 §2.1)."""
+    global _singleton
+    check_thread_safe()
+    if reset or _singleton is None:
+        backend = _config_value(global_config, "database.backend", "sqlite")
+        if backend != "sqlite":
+            user = user or _config_value(global_config, "database.user")
+            password = password or _config_value(global_config, "database.password")
+            if user is None:
+                raise errors.DataJointError(
+                    "Database user not configured. Set dj.config['database.user'] or pass "
+                    "user= argument."
+                )
+            if password is None:
+                password = ""
+        _singleton = Connection(host, user, password, use_tls=use_tls)
+    return _singleton

@@ -1,0 +1,123 @@
+"""The DataJoint error hierarchy (spec 08 §8).
+
+::
+
+    Exception
+    └── DataJointError                      base of everything DataJoint raises
+        ├── LostConnectionError             connection lost / failed
+        ├── QueryError                      database rejected a query
+        │   ├── QuerySyntaxError            SQL syntax error
+        │   ├── AccessError                 insufficient privileges
+        │   ├── DuplicateError              duplicate primary/unique key
+        │   ├── IntegrityError              foreign-key constraint violated
+        │   ├── UnknownAttributeError       unknown column
+        │   │   └── UnknownFieldError       (also a KeyError) unknown attribute in an insert row
+        │   └── MissingAttributeError       NOT NULL column without value
+        ├── MissingTableError               table does not exist
+        ├── MissingExternalFile             a stored object is gone
+        ├── BucketInaccessible              S3 bucket unreachable (kept for compatibility)
+        ├── ThreadSafetyError               global state used in thread-safe mode
+        ├── DeclarationError                a table definition is invalid
+        ├── ValueConversionError            (also a ValueError) a value cannot be stored
+        └── SerializationError              (also a TypeError) a value is not JSON-serializable
+
+Every class is constructible without arguments.
+"""
+
+from __future__ import annotations
+
+
+class DataJointError(Exception):
+    """Base class of every error raised by DataJoint."""
+
+    def suggest(self, *args: object) -> DataJointError:
+        """Return a new error of the same class with ``args`` appended (hints)."""
+        return self.__class__(*(self.args + args))
+
+
+class LostConnectionError(DataJointError):
+    """The connection to the database server was lost or could not be used."""
+
+
+class QueryError(DataJointError):
+    """The database rejected a query."""
+
+
+class QuerySyntaxError(QueryError):
+    """The SQL statement has a syntax error."""
+
+
+class AccessError(QueryError):
+    """The database user lacks the privileges for the operation."""
+
+
+class DuplicateError(QueryError):
+    """A duplicate primary key or unique-index value."""
+
+
+class IntegrityError(QueryError):
+    """A foreign-key constraint was violated."""
+
+
+class UnknownAttributeError(QueryError):
+    """An attribute (column) that does not exist was named."""
+
+
+class UnknownFieldError(UnknownAttributeError, KeyError):
+    """An insert row names an attribute that is not in the table heading."""
+
+    def __str__(self) -> str:
+        return " ".join(str(a) for a in self.args)
+
+
+class MissingAttributeError(QueryError):
+    """A required attribute was not given a value."""
+
+
+class MissingTableError(DataJointError):
+    """The table does not exist in the database."""
+
+
+class MissingExternalFile(DataJointError):
+    """An object referenced by the database is missing from its store."""
+
+
+class BucketInaccessible(DataJointError):
+    """An S3 bucket cannot be reached (kept for compatibility)."""
+
+
+class ThreadSafetyError(DataJointError):
+    """Global DataJoint state was used in thread-safe mode."""
+
+
+class DeclarationError(DataJointError):
+    """A table definition is invalid."""
+
+
+class ValueConversionError(DataJointError, ValueError):
+    """A value cannot be converted to the attribute's type."""
+
+
+class SerializationError(DataJointError, TypeError):
+    """A value cannot be serialized (e.g. to JSON)."""
+
+
+__all__ = [
+    "AccessError",
+    "BucketInaccessible",
+    "DataJointError",
+    "DeclarationError",
+    "DuplicateError",
+    "IntegrityError",
+    "LostConnectionError",
+    "MissingAttributeError",
+    "MissingExternalFile",
+    "MissingTableError",
+    "QueryError",
+    "QuerySyntaxError",
+    "SerializationError",
+    "ThreadSafetyError",
+    "UnknownAttributeError",
+    "UnknownFieldError",
+    "ValueConversionError",
+]

@@ -1,0 +1,232 @@
+"""Execute a query expression and decode its rows column by column (spec 04 §1)."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..errors import DataJointError, UnknownAttributeError
+from . import formats
+from .compiler import compile_count, compile_fetch
+from .conditions import Top
+
+
+def _config(query: Any, key: str, default: Any) -> Any:
+    try:
+        value = query.connection._config[key]
+    except KeyError:
+        return default
+    return default if value is None else value
+
+
+def _check_int(name: str, value: Any) -> None:
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+        raise TypeError(f"{name} must be an integer or None, got {type(value).__name__}")
+
+
+def shaped(query: Any, order_by: Any, limit: Any, offset: Any) -> Any:
+    """``query`` with ``order_by/limit/offset`` applied as a ``dj.Top`` (spec 04 §1.2)."""
+    _check_int("limit", limit)
+    _check_int("offset", offset)
+    if order_by is None and limit is None and not offset:
+        return query
+    if order_by is None:
+        order_by = query._top.order_by if query._top is not None else "KEY"
+    return query.restrict(Top(limit, order_by, offset or 0))
+
+
+def rows(query: Any, fields: Sequence[str], squeeze: bool = False) -> list[list[Any]]:
+    """Decoded columns of ``fields`` (one list per field) in fetch order."""
+    heading = query.heading
+    order: list[tuple[str, bool]] = []
+    if query._top is None and _config(query, "fetch.order_by_key", True):
+        order = [(k, False) for k in heading.primary_key]
+    sql, params = compile_fetch(query, fields, order)
+    # fields may be in any order; the select list follows the heading
+    selected = [a.name for a in heading.all_attributes if a.name in set(fields)]
+    raw = query.connection.query(sql, params).fetchall()
+    columns = list(zip(*raw, strict=True)) if raw else [() for _ in selected]
+    adapter = query.connection.adapter
+    decoded = {}
+    for name, values in zip(selected, columns, strict=True):
+        attr = heading[name]
+        out = adapter.from_driver(attr, list(values))
+        if attr.codec is not None:
+            out = attr.codec.decode_column(attr, out)
+        if squeeze:
+            out = [v.squeeze() if isinstance(v, np.ndarray) else v for v in out]
+        decoded[name] = out
+    return [decoded[f] for f in fields]
+
+
+def to_dicts(query: Any, order_by: Any, limit: Any, offset: Any, squeeze: bool) -> list[dict]:
+    query = shaped(query, order_by, limit, offset)
+    names = query.heading.names
+    columns = rows(query, names, squeeze)
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
+def keys(query: Any, order_by: Any, limit: Any, offset: Any) -> list[dict]:
+    query = shaped(query, order_by, limit, offset)
+    names = query.heading.primary_key
+    columns = rows(query, names)
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
+def _check_names(query: Any, names: Sequence[str]) -> None:
+    for name in names:
+        if name not in query.heading.attributes:
+            raise UnknownAttributeError(
+                f"Attribute `{name}` not found; the heading has: {', '.join(query.heading.names)}"
+            )
+
+
+def _as_array(values: list[Any], dtype: Any = None) -> np.ndarray:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", np.exceptions.VisibleDeprecationWarning)
+            out = np.array(values, dtype=dtype)
+        if out.dtype == object or out.ndim <= 1 or dtype is not None:
+            return out
+    except (ValueError, np.exceptions.VisibleDeprecationWarning):
+        pass
+    # inhomogeneous shapes or nested arrays: one object per row, each keeping its shape
+    obj = np.empty(len(values), dtype=object)
+    for i, v in enumerate(values):
+        obj[i] = v
+    return obj
+
+
+def to_arrays(
+    query: Any,
+    attributes: Sequence[str],
+    include_key: bool,
+    order_by: Any,
+    limit: Any,
+    offset: Any,
+    squeeze: bool,
+) -> Any:
+    query = shaped(query, order_by, limit, offset)
+    heading = query.heading
+    if not attributes:
+        names = heading.names
+        columns = rows(query, names, squeeze)
+        dtype = np.dtype([(n, heading[n].dtype) for n in names])
+        result = np.empty(len(columns[0]) if columns else 0, dtype=dtype)
+        for name, values in zip(names, columns, strict=True):
+            if heading[name].dtype == np.dtype("float64"):
+                values = [np.nan if v is None else v for v in values]
+            if heading[name].dtype == object:
+                column = np.empty(len(values), dtype=object)
+                column[:] = values if values else []
+                result[name] = column
+            else:
+                result[name] = values
+        return result
+    _check_names(query, attributes)
+    pk = heading.primary_key
+    fields = list(dict.fromkeys([*(pk if include_key else []), *attributes]))
+    columns = dict(zip(fields, rows(query, fields, squeeze), strict=True))
+    arrays = tuple(_as_array(columns[name]) for name in attributes)
+    result = arrays[0] if len(arrays) == 1 else arrays
+    if include_key:
+        key_list = [
+            dict(zip(pk, values, strict=True))
+            for values in zip(*[columns[k] for k in pk], strict=True)
+        ]
+        return (key_list, *arrays)
+    return result
+
+
+def fetch1(query: Any, attributes: Sequence[str], squeeze: bool) -> Any:
+    limited = query.restrict(Top(2, None, 0))
+    names = query.heading.names if not attributes else list(attributes)
+    wants_key = "KEY" in names
+    fields = [n for n in names if n != "KEY"]
+    _check_names(query, fields)
+    if wants_key:
+        fields = list(dict.fromkeys([*query.heading.primary_key, *fields]))
+    columns = rows(limited, fields, squeeze)
+    count = len(columns[0]) if columns else len(limited.to_dicts())
+    if count != 1:
+        raise DataJointError(
+            "fetch1 requires exactly one row; the query returned "
+            + ("no rows" if count == 0 else "2 or more rows")
+            + "."
+        )
+    row = {name: values[0] for name, values in zip(fields, columns, strict=True)}
+    if not attributes:
+        return row
+    key = {k: row[k] for k in query.heading.primary_key}
+    values = [key if n == "KEY" else row[n] for n in attributes]
+    return values[0] if len(values) == 1 else tuple(values)
+
+
+def count(query: Any, limit: int | None = None) -> int:
+    if limit is not None:
+        query = query.restrict(Top(limit, None, 0))
+    sql, params = compile_count(query)
+    return int(query.connection.query(sql, params).fetchone()[0])
+
+
+def iterate(query: Any) -> Iterator[dict[str, Any]]:
+    yield from to_dicts(query, None, None, None, False)
+
+
+def to_pandas(query: Any, order_by: Any, limit: Any, offset: Any, squeeze: bool) -> Any:
+    return formats.to_pandas(query, to_dicts(query, order_by, limit, offset, squeeze))
+
+
+def to_polars(query: Any, order_by: Any, limit: Any, offset: Any, squeeze: bool) -> Any:
+    return formats.to_polars(query, to_dicts(query, order_by, limit, offset, squeeze))
+
+
+def to_arrow(query: Any, order_by: Any, limit: Any, offset: Any, squeeze: bool) -> Any:
+    return formats.to_arrow(query, to_dicts(query, order_by, limit, offset, squeeze))
+
+
+def legacy_fetch(
+    query: Any,
+    attributes: Sequence[str],
+    offset: Any = None,
+    limit: Any = None,
+    order_by: Any = None,
+    format: str | None = None,  # noqa: A002 - the 0.14 keyword
+    as_dict: bool | None = None,
+    squeeze: bool = False,
+    download_path: str | None = None,
+) -> Any:
+    """The 0.14 ``fetch()`` API, delegating to the 2.0 methods (spec 04 §1.14)."""
+    warnings.warn(
+        "fetch() is deprecated; use to_dicts(), to_arrays(), to_pandas() or keys().",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    if download_path is not None:
+        with query.connection._config.override(download_path=download_path):
+            return legacy_fetch(
+                query, attributes, offset, limit, order_by, format, as_dict, squeeze
+            )
+    shape = {"order_by": order_by, "limit": limit, "offset": offset}
+    if format == "frame":
+        if attributes or as_dict is not None:
+            raise DataJointError("format='frame' cannot be combined with attributes or as_dict")
+        return query.to_pandas(**shape, squeeze=squeeze)
+    if not attributes:
+        if as_dict:
+            return query.to_dicts(**shape, squeeze=squeeze)
+        return query.to_arrays(**shape, squeeze=squeeze)
+    if attributes == ("KEY",):
+        return query.keys(**shape)
+    if as_dict:
+        names = [a for a in attributes if a != "KEY"]
+        return query.proj(*names).to_dicts(**shape, squeeze=squeeze)
+    if "KEY" in attributes:
+        names = [a for a in attributes if a != "KEY"]
+        key_list, *arrays = query.to_arrays(*names, include_key=True, **shape, squeeze=squeeze)
+        it = iter(arrays)
+        return tuple(key_list if a == "KEY" else next(it) for a in attributes)
+    return query.to_arrays(*attributes, **shape, squeeze=squeeze)

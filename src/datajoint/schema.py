@@ -1,0 +1,387 @@
+"""Schema, virtual_schema and VirtualModule (spec 08 §4)."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import types
+import warnings
+from typing import Any
+
+from .connection import Connection, conn
+from .declare.ddl import declare
+from .dependencies import master_of, node_name, split_node
+from .errors import AccessError, DataJointError
+from .table.table import FreeTable, Table
+from .table.tiers import Computed, Imported, Lookup, Manual, Part, tier_of, to_camel_case
+
+logger = logging.getLogger("datajoint")
+
+_TIERS = {"Manual": Manual, "Lookup": Lookup, "Imported": Imported, "Computed": Computed}
+
+
+def _config(connection: Any, key: str, default: Any) -> Any:
+    try:
+        value = connection._config[key]
+    except KeyError:
+        return default
+    return default if value is None else value
+
+
+class Schema:
+    """A database schema (MySQL database, PostgreSQL schema, SQLite namespace).
+
+    Decorate table classes with it to bind and declare them::
+
+        schema = dj.Schema("lab")
+
+        @schema
+        class Subject(dj.Manual):
+            definition = "subject_id : int32"
+    """
+
+    def __init__(
+        self,
+        schema_name: str | None = None,
+        context: dict[str, Any] | None = None,
+        *,
+        connection: Connection | None = None,
+        create_schema: bool = True,
+        create_tables: bool | None = None,
+        add_objects: dict[str, Any] | None = None,
+    ) -> None:
+        self.database: str | None = None
+        self.context = context
+        self.connection = connection
+        self.create_schema = create_schema
+        self.create_tables = create_tables
+        self.add_objects = add_objects or {}
+        self._deferred: list[tuple[type, dict[str, Any]]] = []
+        if schema_name is not None:
+            self.activate(schema_name)
+
+    # ---------------------------------------------------------------- activation
+    def is_activated(self) -> bool:
+        return self.database is not None
+
+    def activate(
+        self,
+        schema_name: str | None = None,
+        *,
+        connection: Connection | None = None,
+        create_schema: bool | None = None,
+        create_tables: bool | None = None,
+        add_objects: dict[str, Any] | None = None,
+    ) -> None:
+        """Bind the schema to a database schema, creating it if allowed."""
+        if schema_name is None:
+            if self.exists:
+                return
+            raise DataJointError("Please provide a schema_name to activate the schema.")
+        if self.database is not None and self.database != schema_name and self.exists:
+            raise DataJointError(f"The schema is already activated for schema {self.database}.")
+        if connection is not None:
+            self.connection = connection
+        if create_schema is not None:
+            self.create_schema = create_schema
+        if create_tables is not None:
+            self.create_tables = create_tables
+        if add_objects:
+            self.add_objects.update(add_objects)
+        if self.connection is None:
+            self.connection = conn()
+        if _config(self.connection, "database.database_prefix", ""):
+            warnings.warn(
+                "database.database_prefix is deprecated and is not applied automatically.",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+        self.database = schema_name
+        adapter = self.connection.adapter
+        if not adapter.schema_exists(self.connection.query, schema_name):
+            if not self.create_schema:
+                raise DataJointError(
+                    f"Database `{schema_name}` has not yet been declared. Set argument "
+                    "create_schema=True to create it."
+                )
+            try:
+                adapter.create_schema(self.connection.query, schema_name)
+            except AccessError:
+                raise DataJointError(
+                    f"Schema `{schema_name}` does not exist and could not be created. "
+                    "Check permissions."
+                ) from None
+        self.connection.register(self)
+        deferred, self._deferred = self._deferred, []
+        for cls, context in deferred:
+            self._decorate(cls, {**context, **self.add_objects})
+
+    @property
+    def exists(self) -> bool:
+        if self.database is None:
+            raise DataJointError("Schema must be activated first.")
+        return self.connection.adapter.schema_exists(self.connection.query, self.database)
+
+    def __repr__(self) -> str:
+        return f"Schema `{self.database}`\n"
+
+    # ---------------------------------------------------------------- decoration
+    def __call__(self, cls: type, *, context: dict[str, Any] | None = None) -> type:
+        if issubclass(cls, Part):
+            raise DataJointError("The schema decorator should not be applied to Part tables.")
+        if context is None:
+            if self.context is not None:
+                context = dict(self.context)
+            else:
+                frame = inspect.currentframe()
+                caller = frame.f_back if frame is not None else None
+                context = {**caller.f_globals, **caller.f_locals} if caller else {}
+        context = {**context, **self.add_objects}
+        if self.database is None:
+            self._deferred.append((cls, context))
+        else:
+            self._decorate(cls, context)
+        return cls
+
+    def _create_tables(self) -> bool:
+        if self.create_tables is not None:
+            return bool(self.create_tables)
+        return bool(_config(self.connection, "database.create_tables", True))
+
+    def _bind(self, cls: type, context: dict[str, Any], *, is_part: bool = False) -> None:
+        cls.database = self.database
+        cls._connection_ = self.connection
+        cls._table_name = None
+        cls._table_name = cls.table_name
+        if not self._create_tables():
+            return
+        instance = cls()
+        if not instance.is_declared:
+            tier = "Part" if is_part else cls.tier_name
+            declare(
+                self.connection,
+                self.database,
+                cls.table_name,
+                cls.definition,
+                {**context, "self": cls},
+                tier=tier,
+                is_part=is_part,
+            )
+
+    def _decorate(self, cls: type, context: dict[str, Any]) -> None:
+        context = {**context, cls.__name__: cls}
+        self._bind(cls, context)
+        for name in _part_names(cls):
+            part = getattr(cls, name)
+            part._master = cls
+            self._bind(part, {**context, "master": cls}, is_part=True)
+        if issubclass(cls, Lookup) and cls.contents is not None:
+            self._insert_contents(cls)
+        if cls.definition and "Table definition:" not in (cls.__doc__ or ""):
+            cls.__doc__ = (cls.__doc__ or "") + "\nTable definition:\n\n" + cls.definition
+
+    def _insert_contents(self, cls: type) -> None:
+        table = cls()
+        if not table.is_declared:
+            return
+        contents = list(cls.contents)
+        if len(table) >= len(contents):
+            return
+        if table.heading.has_autoincrement:
+            warnings.warn(
+                f"Contents has changed but cannot be inserted because {cls.__name__} has "
+                "autoincrement.",
+                UserWarning,
+                stacklevel=3,
+            )
+            return
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            table.insert(contents, skip_duplicates=True)
+
+    # ---------------------------------------------------------------- introspection
+    def _require(self) -> str:
+        if self.database is None:
+            raise DataJointError("Schema must be activated first.")
+        return self.database
+
+    def list_tables(self) -> list[str]:
+        """SQL names of the schema's tables in dependency order (parts after masters)."""
+        database = self._require()
+        deps = self.connection.dependencies
+        deps.load([database])
+        nodes = [n for n in deps.graph if split_node(n)[0] == database]
+        return [split_node(n)[1] for n in deps.topo_sort(nodes)]
+
+    def _resolve_name(self, name: str) -> str | None:
+        tables = self.connection.catalog.tables(self._require())
+        candidates = [name]
+        if name[:1].isupper():
+            snake = "".join(("_" if i else "") + c.lower() if c.isupper() else c
+                            for i, c in enumerate(name))  # fmt: skip
+            candidates = [snake]
+        for base in list(candidates):
+            candidates += ["#" + base, "_" + base, "__" + base]
+        for c in candidates:
+            if c in tables and not c.startswith("~"):
+                return c
+        return None
+
+    def get_table(self, name: str) -> FreeTable:
+        """A FreeTable by SQL name (``session``, ``#rig``) or class name (``Session``)."""
+        table = self._resolve_name(name)
+        if table is None:
+            raise DataJointError(f"Table `{name}` does not exist in schema `{self.database}`.")
+        return FreeTable(self.connection, f"{self.database}.{table}")
+
+    def __getitem__(self, name: str) -> FreeTable:
+        return self.get_table(name)
+
+    def __contains__(self, name: str) -> bool:
+        return self._resolve_name(name) is not None
+
+    def __iter__(self) -> Any:
+        for name in self.list_tables():
+            yield FreeTable(self.connection, f"{self.database}.{name}")
+
+    def drop(self, prompt: bool | None = None) -> None:
+        """Drop the schema and all its tables (asks first when ``prompt``/safemode)."""
+        database = self._require()
+        adapter = self.connection.adapter
+        if not adapter.schema_exists(self.connection.query, database):
+            logger.info(f"Schema named `{database}` does not exist. Doing nothing.")
+            return
+        if prompt is None:
+            prompt = bool(_config(self.connection, "safemode", True))
+        if prompt:
+            answer = ""
+            while answer not in ("yes", "no"):
+                answer = input(f"Proceed to delete entire schema `{database}`? [yes, No]: ")
+                answer = answer.strip().lower() or "no"
+            if answer != "yes":
+                return
+        try:
+            adapter.drop_schema(self.connection.query, database)
+        except AccessError:
+            raise AccessError(
+                f"An attempt to drop schema `{database}` has failed. Check permissions."
+            ) from None
+        finally:
+            self.connection.invalidate(database)
+            self.connection.schemas.pop(database, None)
+
+    # ---------------------------------------------------------------- generated classes
+    def make_classes(self, into: dict[str, Any] | None = None) -> None:
+        """Create a class for every table of the schema that has none in ``into``."""
+        if into is None:
+            if self.context is not None:
+                into = self.context
+            else:
+                frame = inspect.currentframe()
+                into = frame.f_back.f_locals if frame and frame.f_back else {}
+        database = self._require()
+        existing = {
+            (getattr(v, "database", None), _safe_table_name(v)): v
+            for v in into.values()
+            if isinstance(v, type) and issubclass(v, Table)
+        }
+        for name in self.list_tables():
+            tier = tier_of(name)
+            if tier is None or tier == "Part":
+                continue
+            if (database, name) not in existing:
+                cls = type(to_camel_case(name), (_TIERS[tier],), {"definition": ""})
+                cls._table_name = name
+                cls.database = database
+                cls._connection_ = self.connection
+                into[cls.__name__] = cls
+                existing[(database, name)] = cls
+        for name in self.list_tables():
+            if tier_of(name) != "Part":
+                continue
+            master_name = master_of(name)
+            master = existing.get((database, master_name)) if master_name else None
+            if master is None:
+                raise DataJointError(
+                    f"The table {name} does not follow DataJoint naming conventions"
+                )
+            part_name = to_camel_case(name[len(master_name) + 2 :])  # type: ignore[arg-type]
+            part = type(part_name, (Part,), {"definition": ""})
+            part._master = master
+            part._table_name = name
+            part.database = database
+            part._connection_ = self.connection
+            setattr(master, part_name, part)
+
+    spawn_missing_classes = make_classes
+
+
+def _safe_table_name(cls: type) -> str | None:
+    try:
+        return cls.table_name
+    except DataJointError:
+        return None
+
+
+def _part_names(cls: type) -> list[str]:
+    names: list[str] = []
+    for klass in reversed(cls.__mro__):
+        for name, value in vars(klass).items():
+            if name[:1].isupper() and isinstance(value, type) and issubclass(value, Part):
+                if name not in names:
+                    names.append(name)
+    return names
+
+
+class VirtualModule(types.ModuleType):
+    """A module whose classes are generated from an existing schema."""
+
+    def __init__(
+        self,
+        module_name: str,
+        schema_name: str,
+        *,
+        create_schema: bool = False,
+        create_tables: bool = False,
+        connection: Connection | None = None,
+        add_objects: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(module_name)
+        schema = Schema(
+            schema_name,
+            connection=connection,
+            create_schema=create_schema,
+            create_tables=create_tables,
+        )
+        if add_objects:
+            self.__dict__.update(add_objects)
+        self.__dict__["schema"] = schema
+        schema.make_classes(into=self.__dict__)
+
+
+def virtual_schema(
+    schema_name: str,
+    *,
+    connection: Connection | None = None,
+    create_schema: bool = False,
+    create_tables: bool = False,
+    add_objects: dict[str, Any] | None = None,
+) -> VirtualModule:
+    """A VirtualModule named after the schema."""
+    return VirtualModule(
+        schema_name,
+        schema_name,
+        create_schema=create_schema,
+        create_tables=create_tables,
+        connection=connection,
+        add_objects=add_objects,
+    )
+
+
+def list_schemas(connection: Connection | None = None) -> list[str]:
+    """Names of the schemas visible to the connection's user."""
+    connection = connection or conn()
+    return connection.adapter.list_schemas(connection.query)
+
+
+__all__ = ["Schema", "VirtualModule", "list_schemas", "node_name", "virtual_schema"]

@@ -1,0 +1,232 @@
+"""Insert: normalize the many row forms, encode values, send one statement per batch."""
+
+from __future__ import annotations
+
+import csv
+import pathlib
+import warnings
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import islice
+from typing import Any
+
+import numpy as np
+
+from ..errors import DataJointError, DuplicateError, UnknownFieldError
+from ..heading import Attribute, Heading
+from ..types import USE_DEFAULT, to_core_value
+
+# at most this many bound values per statement (PostgreSQL allows 65535, SQLite 32766)
+MAX_PARAMS = 30000
+
+
+def _frame_records(df: Any) -> list[dict[str, Any]]:
+    names = [n for n in df.index.names if n is not None]
+    frame = df.reset_index(drop=not names)
+    return frame.to_dict("records")
+
+
+def normalize_rows(rows: Any) -> Iterable[Any]:
+    """The rows of any accepted input as an iterable of mappings, records or sequences."""
+    kind = type(rows).__name__
+    module = type(rows).__module__.split(".")[0]
+    if kind == "DataFrame" and module == "pandas":
+        return _frame_records(rows)
+    if kind == "DataFrame" and module == "polars":
+        return rows.to_dicts()
+    if kind == "Table" and module == "pyarrow":
+        return rows.to_pylist()
+    if isinstance(rows, pathlib.Path):
+        with rows.open(newline="") as f:
+            return list(csv.DictReader(f))
+    if isinstance(rows, Mapping):
+        raise DataJointError(
+            "insert() takes a sequence of rows; to insert a single dict use insert1()."
+        )
+    if isinstance(rows, np.ndarray) and rows.dtype.names is None:
+        return list(rows)
+    return rows
+
+
+def _as_mapping(row: Any, heading: Heading, index: int) -> dict[str, Any]:
+    if isinstance(row, Mapping):
+        return dict(row)
+    if isinstance(row, np.void):
+        return {n: row[n] for n in row.dtype.names or ()}
+    if isinstance(row, (str, bytes)) or not hasattr(row, "__len__"):
+        raise DataJointError(
+            f"Row {index} has unsupported type {type(row).__name__}: use a dict, a numpy record "
+            "or a sequence in heading order."
+        )
+    names = heading.names
+    if len(row) != len(names):
+        raise DataJointError(
+            f"Row {index} has {len(row)} values but the table has {len(names)} attributes "
+            f"({', '.join(names)})."
+        )
+    return dict(zip(names, row, strict=True))
+
+
+def encode_row(
+    row: dict[str, Any],
+    fields: Sequence[str],
+    heading: Heading,
+    adapter: Any,
+    table: Any,
+) -> list[Any]:
+    """Values of ``fields`` ready for the driver; USE_DEFAULT marks a column default."""
+    out = []
+    for name in fields:
+        attr: Attribute = heading[name]
+        value = row[name]
+        if attr.codec is not None and value is not None:
+            value = attr.codec.encode_value(attr, value, row, table)
+        value = to_core_value(attr.type, value, name)
+        out.append(value if value is USE_DEFAULT else adapter.to_driver(attr, value))
+    return out
+
+
+def _fields_of(
+    first: dict[str, Any], heading: Heading, ignore_extra_fields: bool, table: str
+) -> list[str]:
+    visible = heading.attributes
+    unknown = [n for n in first if n not in visible]
+    if unknown and not ignore_extra_fields:
+        raise UnknownFieldError(
+            f"Attribute `{unknown[0]}` is not in the table heading of `{table}`; use "
+            "ignore_extra_fields=True to drop extra fields."
+        )
+    return [n for n in first if n in visible]
+
+
+def _batches(iterator: Iterator[Any], size: int | None) -> Iterator[list[Any]]:
+    while True:
+        batch = list(islice(iterator, size)) if size else list(iterator)
+        if not batch:
+            return
+        yield batch
+        if not size:
+            return
+
+
+def insert(
+    table: Any,
+    rows: Any,
+    *,
+    replace: bool = False,
+    skip_duplicates: bool = False,
+    ignore_extra_fields: bool = False,
+    allow_direct_insert: bool | None = None,
+    chunk_size: int | None = None,
+) -> None:
+    """Insert rows into ``table`` (spec 04 §2)."""
+    if replace and skip_duplicates:
+        raise DataJointError("insert: replace=True and skip_duplicates=True cannot be combined.")
+    if table.auto_populated and not allow_direct_insert and not getattr(
+        table, "_allow_insert", False
+    ):
+        raise DataJointError(
+            f"Inserts into the auto-populated table `{table.table_name}` are made by populate(); "
+            "use allow_direct_insert=True to insert directly."
+        )
+    if chunk_size is not None and (not isinstance(chunk_size, int) or chunk_size < 1):
+        raise DataJointError("chunk_size must be a positive integer")
+    connection = table.connection
+    heading = table.heading
+    mode = "replace" if replace else "skip" if skip_duplicates else None
+    source = iter(normalize_rows(rows))
+    positional_warned = False
+    fields: list[str] | None = None
+    index = 0
+    for batch in _batches(source, chunk_size):
+        mapped = []
+        for row in batch:
+            if not positional_warned and not isinstance(row, (Mapping, np.void)):
+                warnings.warn(
+                    "Positional inserts are deprecated: insert dicts instead.",
+                    DeprecationWarning,
+                    stacklevel=4,
+                )
+                positional_warned = True
+            m = _as_mapping(row, heading, index)
+            if fields is None:
+                fields = _fields_of(m, heading, ignore_extra_fields, table.table_name)
+            else:
+                _fields_of(m, heading, ignore_extra_fields, table.table_name)
+                present = [n for n in m if n in heading.attributes]
+                if set(present) != set(fields):
+                    raise DataJointError(
+                        f"Row {index} has different fields ({', '.join(present)}) than the "
+                        f"first row ({', '.join(fields)}): all rows of an insert must have the "
+                        "same attributes."
+                    )
+            mapped.append(m)
+            index += 1
+        assert fields is not None
+        _send(table, connection, heading, fields, mapped, mode)
+
+
+def _send(
+    table: Any,
+    connection: Any,
+    heading: Heading,
+    fields: list[str],
+    rows: list[dict[str, Any]],
+    mode: str | None,
+) -> None:
+    adapter = connection.adapter
+    schema, name = table.database, table.table_name
+    if not fields:
+        required = [
+            a.name
+            for a in heading.all_attributes
+            if not (a.nullable or a.default is not None or a.autoincrement)
+        ]
+        if required:
+            raise DataJointError(
+                f"Cannot insert empty row into `{name}`: attributes {', '.join(required)} "
+                "require values."
+            )
+        statements = [(adapter.insert_default_row_sql(schema, name), None)] * len(rows)
+    else:
+        attrs = [heading[f] for f in fields]
+        encoded = [encode_row(r, fields, heading, adapter, table) for r in rows]
+        per_statement = max(1, MAX_PARAMS // max(1, len(fields)))
+        statements = [
+            adapter.insert_sql(
+                schema,
+                name,
+                fields,
+                encoded[i : i + per_statement],
+                attrs,
+                on_duplicate=mode,
+                primary_key=heading.all_primary_key,
+            )
+            for i in range(0, len(encoded), per_statement)
+        ]
+    try:
+        if len(statements) > 1 and not connection.in_transaction:
+            with connection.transaction:
+                for sql, params in statements:
+                    connection.query(sql, params)
+        else:
+            for sql, params in statements:
+                connection.query(sql, params)
+    except DuplicateError as exc:
+        raise exc.suggest("To ignore duplicate entries, use skip_duplicates=True.") from None
+
+
+def insert_dataframe(table: Any, df: Any, index_as_pk: bool | None, **options: Any) -> None:
+    """Insert a DataFrame, using its index as the primary key when it matches (spec 04 §2.8)."""
+    if type(df).__name__ != "DataFrame" or not hasattr(df, "reset_index"):
+        raise DataJointError("insert_dataframe requires a pandas DataFrame")
+    names = [n for n in df.index.names if n is not None]
+    pk = set(table.primary_key)
+    if index_as_pk is None:
+        index_as_pk = bool(names) and set(names) == pk
+    elif index_as_pk and set(names) != pk:
+        raise DataJointError(
+            f"The DataFrame index {names} and the primary key {sorted(pk)} do not match: use "
+            "index_as_pk=False or reset_index()."
+        )
+    frame = df.reset_index() if index_as_pk else df.reset_index(drop=True)
+    insert(table, frame.to_dict("records"), **options)

@@ -1,0 +1,249 @@
+"""Table: a base table as a query expression, plus the data-manipulation methods."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from ..connection import conn
+from ..declare.ddl import drop_table
+from ..declare.describe import describe
+from ..errors import DataJointError, MissingTableError
+from ..heading import Heading
+from ..query.expression import QueryExpression
+from . import insert as _insert
+
+
+class _OnClass:
+    """A method that, called on a table class, runs on a fresh instance of it."""
+
+    def __init__(self, func: Any) -> None:
+        self.func = func
+        functools.update_wrapper(self, func)
+
+    def __get__(self, obj: Any, cls: type) -> Any:
+        return self.func.__get__(obj if obj is not None else cls(), cls)
+
+
+class _ClassProperty:
+    """A property that also works on the class (evaluated on a fresh instance)."""
+
+    def __init__(self, fget: Any) -> None:
+        self.fget = fget
+        self.__doc__ = fget.__doc__
+
+    def __get__(self, obj: Any, cls: type) -> Any:
+        return self.fget(obj if obj is not None else cls())
+
+
+class TableMeta(type):
+    """Lets table classes take part in the algebra (``Subject & key``, ``for r in Subject``)."""
+
+    def __and__(cls, other: Any) -> Any:
+        return cls() & other
+
+    def __sub__(cls, other: Any) -> Any:
+        return cls() - other
+
+    def __mul__(cls, other: Any) -> Any:
+        return cls() * other
+
+    def __add__(cls, other: Any) -> Any:
+        return cls() + other
+
+    def __iter__(cls) -> Any:
+        return iter(cls())
+
+
+class Table(QueryExpression, metaclass=TableMeta):
+    """A base table; subclasses are the tiers (Manual, Lookup, Imported, Computed, Part).
+
+    Bound to a schema by the ``@schema`` decorator, which sets ``database`` and the connection.
+    """
+
+    definition: str = ""
+    database: str | None = None
+    _table_name: str | None = None
+    _connection_: Any = None
+    auto_populated = False
+    tier_name = "Table"
+    is_base_table = True
+
+    @classmethod
+    def _make_table_name(cls) -> str:
+        raise DataJointError(f"Table `{cls.__name__}` has no table name.")
+
+    def _configured(self) -> None:
+        if self.database is None or self._connection_ is None:
+            raise DataJointError(
+                f"Table `{type(self).__name__}` is not properly configured. Ensure the schema is "
+                "activated before using the table. Example: schema = dj.Schema('my_schema') "
+                "then decorate the class with @schema."
+            )
+
+    @_ClassProperty
+    def table_name(self) -> str:
+        """The table's SQL name within its schema (tier prefix included)."""
+        cls = type(self)
+        if cls.__dict__.get("_table_name") is None:
+            return cls._make_table_name()
+        return cls._table_name  # type: ignore[return-value]
+
+    @_ClassProperty
+    def full_table_name(self) -> str:
+        """The quoted ``schema.table`` name for this backend."""
+        self._configured()
+        return self.connection.adapter.table_ref(self.database, self.table_name)
+
+    @property
+    def connection(self) -> Any:
+        self._configured()
+        return self._connection_
+
+    @_ClassProperty
+    def heading(self) -> Heading:
+        """The table heading (loaded with the rest of its schema, cached on the connection)."""
+        self._configured()
+        heading = self._connection_.catalog.heading(self.database, self.table_name)
+        if heading is None:
+            raise MissingTableError(
+                f"Table `{self.database}`.`{self.table_name}` does not exist; declare it by "
+                "decorating its class with the schema (create_tables=True)."
+            )
+        return heading
+
+    @_ClassProperty
+    def primary_key(self) -> list[str]:
+        return self.heading.primary_key
+
+    @property
+    def is_declared(self) -> bool:
+        self._configured()
+        return self._connection_.catalog.heading(self.database, self.table_name) is not None
+
+    # the query-expression view of a base table
+    @property
+    def _source(self) -> tuple[str, str]:  # type: ignore[override]
+        return (self.database, self.table_name)  # type: ignore[return-value]
+
+    @property
+    def _source_heading(self) -> Heading:  # type: ignore[override]
+        return self.heading
+
+    @property
+    def _heading(self) -> Heading:  # type: ignore[override]
+        return self.heading
+
+    @property
+    def _columns(self) -> tuple[tuple[str, Any], ...]:  # type: ignore[override]
+        return tuple((a.name, a.name) for a in self.heading.all_attributes)
+
+    @property
+    def is_restricted(self) -> bool:
+        return False
+
+    # ---------------------------------------------------------------- data manipulation
+    def insert(
+        self,
+        rows: Any,
+        replace: bool = False,
+        skip_duplicates: bool = False,
+        ignore_extra_fields: bool = False,
+        allow_direct_insert: bool | None = None,
+        chunk_size: int | None = None,
+    ) -> None:
+        """Insert rows (spec 04 §2): dicts, sequences, records, DataFrames or a query."""
+        _insert.insert(
+            self,
+            rows,
+            replace=replace,
+            skip_duplicates=skip_duplicates,
+            ignore_extra_fields=ignore_extra_fields,
+            allow_direct_insert=allow_direct_insert,
+            chunk_size=chunk_size,
+        )
+
+    def insert1(self, row: Any, **options: Any) -> None:
+        """Insert one row."""
+        _insert.insert(self, (row,), **options)
+
+    def insert_dataframe(self, df: Any, index_as_pk: bool | None = None, **options: Any) -> None:
+        """Insert a pandas DataFrame, using its index as primary key when it matches."""
+        _insert.insert_dataframe(self, df, index_as_pk, **options)
+
+    def describe(self, context: dict[str, Any] | None = None, printout: bool = False) -> str:
+        """The definition that re-declares this table (spec 01 §7.6)."""
+        text = describe(self, context)
+        if printout:
+            print(text)
+        return text
+
+    def drop_quick(self) -> None:
+        """Drop the table without cascading or asking (fails if other tables reference it)."""
+        drop_table(self.connection, self.database, self.table_name)
+
+    def delete_quick(self, get_count: bool = False) -> int | None:
+        """Delete the rows of this table without cascading."""
+        sql = f"DELETE FROM {self.full_table_name}"
+        cursor = self.connection.query(sql, None)
+        return cursor.rowcount if get_count else None
+
+    def __repr__(self) -> str:
+        try:
+            return self.preview()
+        except DataJointError as exc:
+            return f"<{type(self).__name__}: {exc}>"
+
+
+_CLASS_METHODS = (
+    "to_dicts",
+    "to_pandas",
+    "to_polars",
+    "to_arrow",
+    "to_arrays",
+    "keys",
+    "fetch1",
+    "fetch",
+    "head",
+    "tail",
+    "cursor",
+    "proj",
+    "restrict",
+    "make_sql",
+    "preview",
+    "insert",
+    "insert1",
+    "insert_dataframe",
+    "describe",
+    "drop_quick",
+    "delete_quick",
+)
+for _name in _CLASS_METHODS:
+    setattr(Table, _name, _OnClass(getattr(Table, _name)))
+
+
+class FreeTable(Table):
+    """A table addressed by name, without a class of its own."""
+
+    def __init__(self, connection: Any, full_table_name: str | None = None) -> None:
+        if full_table_name is None:
+            connection, full_table_name = conn(), connection
+        schema, table = _split_full_name(full_table_name)
+        self.database = schema
+        self._connection_ = connection
+        self._free_name = table
+
+    @property
+    def table_name(self) -> str:  # type: ignore[override]
+        return self._free_name
+
+    def __repr__(self) -> str:
+        return f"FreeTable(`{self.database}`.`{self.table_name}`)\n" + super().__repr__()
+
+
+def _split_full_name(name: str) -> tuple[str, str]:
+    text = name.replace("`", "").replace('"', "")
+    if "." not in text:
+        raise DataJointError(f"Full table name {name!r} must be `schema`.`table`.")
+    schema, table = text.split(".", 1)
+    return schema, table

@@ -1,0 +1,381 @@
+"""Core, native and codec types: parsing a declared type string into a :class:`TypeSpec`.
+
+The per-backend SQL names live in ``backends/``; this module only knows what a type *is*
+(spec 02 §2). Every pattern is anchored at both ends and matched case-insensitively.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .errors import DeclarationError, SerializationError, ValueConversionError
+
+# kinds of types (TypeSpec.kind)
+INT = "int"  # int8..int64, uint8..uint64 and native integers
+FLOAT = "float"  # float32, float64 and native float/double/real
+DECIMAL = "decimal"
+BOOL = "bool"
+UUID = "uuid"
+JSON = "json"
+BYTES = "bytes"  # core bytes and native blobs
+DATE = "date"
+DATETIME = "datetime"  # core datetime and native timestamp
+TIME = "time"
+YEAR = "year"
+CHAR = "char"
+VARCHAR = "varchar"
+TEXT = "text"
+ENUM = "enum"
+CODEC = "codec"
+
+NUMERIC_KINDS = frozenset({INT, FLOAT, DECIMAL, YEAR})
+STRING_KINDS = frozenset({CHAR, VARCHAR, TEXT, ENUM, DATE, DATETIME, TIME})
+BLOB_KINDS = frozenset({BYTES})
+
+INT_BITS = {"int8": 8, "int16": 16, "int32": 32, "int64": 64}
+NATIVE_INT_BITS = {
+    "tinyint": 8,
+    "smallint": 16,
+    "mediumint": 24,
+    "int": 32,
+    "integer": 32,
+    "bigint": 64,
+    "serial": 64,
+}
+
+_Q = r"(?:'(?:[^'\\]|\\.|'')*'|\"(?:[^\"\\]|\\.)*\")"  # a quoted string
+
+_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    (
+        name,
+        re.compile(pattern, re.IGNORECASE),
+    )
+    for name, pattern in [
+        ("float_core", r"^float(32|64)$"),
+        ("int_core", r"^int(8|16|32|64)$"),
+        ("uint_core", r"^uint(8|16|32|64)$"),
+        ("bool", r"^bool$"),
+        ("uuid", r"^uuid$"),
+        ("json", r"^jsonb?$"),
+        ("bytes", r"^bytes$"),
+        ("date", r"^date$"),
+        ("datetime", r"^datetime(?:\s*\(\s*(\d+)\s*\))?$"),
+        ("string_core", r"^(char|varchar)\s*\(\s*(\d+)\s*\)$"),
+        ("enum", rf"^enum\s*\(\s*({_Q}(?:\s*,\s*{_Q})*)\s*\)$"),
+        ("decimal", r"^decimal\s*\(\s*(\d+)\s*,\s*(\d+)\s*\)$"),
+        (
+            "int_native",
+            r"^(?:(tinyint|smallint|mediumint|int|bigint|integer)(?:\s*\(\s*\d+\s*\))?"
+            r"(\s+unsigned)?(\s+auto_increment)?|(serial))$",
+        ),
+        ("numeric_native", r"^numeric(?:\s*\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\))?(\s+unsigned)?$"),
+        ("float_native", r"^(float|double|real)(?:\s*\([^)]*\))?(\s+unsigned)?$"),
+        ("string_native", r"^(char|varchar)\s*\([^)]*\)$"),
+        ("temporal_native", r"^(time|timestamp|year)(?:\s*\(\s*(\d+)\s*\))?$"),
+        ("blob_native", r"^(tinyblob|smallblob|mediumblob|longblob)$"),
+        ("text_native", r"^(text|tinytext|mediumtext|longtext)$"),
+        ("codec", r"^<\s*([^<>@\s]+)\s*(?:@\s*([^<>\s]*)\s*)?>$"),
+    ]
+]
+
+# markers written by the 0.14 -> 2.0 migration for mediumint columns (read-only core types)
+_LEGACY_MARKERS = re.compile(r"^(u?)int24$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class TypeSpec:
+    """What a declared type string means, independent of any backend.
+
+    Attributes
+    ----------
+    declared : the type text as written (stripped), kept for markers and display
+    kind : one of the kind constants of this module
+    core : True for core types (recorded in the column-comment marker)
+    bits : integer width for INT kinds; 32 for float32, 64 for float64
+    unsigned : unsigned integer
+    autoincrement : native ``auto_increment``/``serial``
+    length : n of char(n)/varchar(n)
+    precision, scale : decimal(p, s); precision of datetime(n) is in ``precision``
+    values : enum members
+    codec_name, store : for codec types (``store`` is ``""`` for the default store)
+    """
+
+    declared: str
+    kind: str
+    core: bool
+    bits: int | None = None
+    unsigned: bool = False
+    autoincrement: bool = False
+    length: int | None = None
+    precision: int | None = None
+    scale: int | None = None
+    values: tuple[str, ...] = field(default_factory=tuple)
+    codec_name: str | None = None
+    store: str | None = None
+    native_name: str | None = None  # the native base keyword (lower case), e.g. "timestamp"
+
+    @property
+    def is_codec(self) -> bool:
+        return self.kind == CODEC
+
+    @property
+    def is_store(self) -> bool:
+        return self.store is not None
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind in NUMERIC_KINDS or self.kind == BOOL
+
+    @property
+    def string(self) -> bool:
+        return self.kind in STRING_KINDS
+
+    @property
+    def is_blob(self) -> bool:
+        return self.kind in BLOB_KINDS
+
+    @property
+    def binary_or_json(self) -> bool:
+        """Storage is binary or JSON: only NULL defaults, never in a primary key."""
+        return self.kind in (BYTES, JSON, CODEC)
+
+
+def parse_enum_values(text: str) -> tuple[str, ...]:
+    """Split the quoted, comma-separated members of ``enum(...)``."""
+    values = []
+    for m in re.finditer(_Q, text):
+        raw = m.group(0)
+        quote = raw[0]
+        inner = raw[1:-1]
+        if quote == "'":
+            inner = inner.replace("''", "'")
+        inner = re.sub(r"\\(.)", r"\1", inner)
+        values.append(inner)
+    return tuple(values)
+
+
+def parse_type(declared: str) -> TypeSpec:
+    """Classify a declared type string (spec 02 §2).
+
+    Raises
+    ------
+    DeclarationError
+        ``Unsupported attribute type`` when no pattern matches.
+    """
+    text = declared.strip()
+    for name, pattern in _PATTERNS:
+        m = pattern.match(text)
+        if m:
+            return _build(name, m, text)
+    m = _LEGACY_MARKERS.match(text)
+    if m:
+        return TypeSpec(text, INT, True, bits=24, unsigned=bool(m.group(1)))
+    raise DeclarationError(f"Unsupported attribute type {text!r}")
+
+
+def _build(name: str, m: re.Match[str], text: str) -> TypeSpec:
+    if name == "float_core":
+        return TypeSpec(text, FLOAT, True, bits=int(m.group(1)))
+    if name == "int_core":
+        return TypeSpec(text, INT, True, bits=int(m.group(1)))
+    if name == "uint_core":
+        return TypeSpec(text, INT, True, bits=int(m.group(1)), unsigned=True)
+    if name in ("bool", "uuid", "json", "bytes", "date"):
+        kind = {"bool": BOOL, "uuid": UUID, "json": JSON, "bytes": BYTES, "date": DATE}[name]
+        return TypeSpec(text, kind, True)
+    if name == "datetime":
+        precision = int(m.group(1)) if m.group(1) is not None else None
+        if precision is not None and precision > 6:
+            raise DeclarationError(f"Unsupported attribute type {text!r}: precision is 0..6")
+        return TypeSpec(text, DATETIME, True, precision=precision)
+    if name == "string_core":
+        kind = CHAR if m.group(1).lower() == "char" else VARCHAR
+        return TypeSpec(text, kind, True, length=int(m.group(2)))
+    if name == "enum":
+        return TypeSpec(text, ENUM, True, values=parse_enum_values(m.group(1)))
+    if name == "decimal":
+        return TypeSpec(text, DECIMAL, True, precision=int(m.group(1)), scale=int(m.group(2)))
+    if name == "int_native":
+        if m.group(4):
+            return TypeSpec(text, INT, False, bits=64, autoincrement=True, native_name="serial")
+        base = m.group(1).lower()
+        return TypeSpec(
+            text,
+            INT,
+            False,
+            bits=NATIVE_INT_BITS[base],
+            unsigned=bool(m.group(2)),
+            autoincrement=bool(m.group(3)),
+            native_name=base,
+        )
+    if name == "numeric_native":
+        p = int(m.group(1)) if m.group(1) else None
+        s = int(m.group(2)) if m.group(2) else (0 if p is not None else None)
+        return TypeSpec(text, DECIMAL, False, precision=p, scale=s, native_name="numeric")
+    if name == "float_native":
+        base = m.group(1).lower()
+        return TypeSpec(
+            text, FLOAT, False, bits=32 if base == "float" else 64, native_name=base
+        )
+    if name == "string_native":
+        base = m.group(1).lower()
+        return TypeSpec(text, CHAR if base == "char" else VARCHAR, False, native_name=base)
+    if name == "temporal_native":
+        base = m.group(1).lower()
+        kind = {"time": TIME, "timestamp": DATETIME, "year": YEAR}[base]
+        precision = int(m.group(2)) if m.group(2) else None
+        return TypeSpec(text, kind, False, precision=precision, native_name=base)
+    if name == "blob_native":
+        return TypeSpec(text, BYTES, False, native_name=m.group(1).lower())
+    if name == "text_native":
+        return TypeSpec(text, TEXT, False, native_name=m.group(1).lower())
+    if name == "codec":
+        store = m.group(2)
+        if store is None and "@" in text:
+            store = ""
+        return TypeSpec(text, CODEC, True, codec_name=m.group(1), store=store)
+    raise AssertionError(name)  # pragma: no cover
+
+
+def parse_codec_spec(spec: str) -> tuple[str, str | None]:
+    """``"<blob@cold>"`` → ``("blob", "cold")``; ``"blob"`` → ``("blob", None)``."""
+    text = spec.strip()
+    if text.startswith("<") and text.endswith(">"):
+        text = text[1:-1].strip()
+    if "@" in text:
+        name, store = text.split("@", 1)
+        return name.strip(), store.strip()
+    return text, None
+
+
+# ---------------------------------------------------------------------------- Python values
+
+USE_DEFAULT = object()  # a value that makes the column take its default (SQL DEFAULT)
+
+
+def _is_nan(value: object) -> bool:
+    try:
+        return value != value  # noqa: PLR0124 - NaN is the only value unequal to itself
+    except Exception:
+        return False
+
+
+def to_core_value(spec: TypeSpec, value: object, name: str) -> object:
+    """Normalize a Python value for an attribute of type ``spec`` (spec 04 §2.4).
+
+    Returns :data:`USE_DEFAULT` for ``None`` (and ``""``/NaN in numeric attributes); otherwise
+    the value as the Python type of its kind (UUID, bool, int, Decimal, serialized JSON text…).
+    """
+    kind = spec.kind
+    if value is None:
+        return USE_DEFAULT
+    if isinstance(value, np.generic) and kind != JSON:
+        value = value.item()
+    if kind in (INT, FLOAT, DECIMAL, YEAR):
+        if isinstance(value, str):
+            text = value.strip()
+            if text == "":
+                return USE_DEFAULT
+            try:
+                value = decimal.Decimal(text) if kind == DECIMAL else float(text)
+            except (ValueError, decimal.InvalidOperation):
+                raise ValueConversionError(
+                    f"Attribute `{name}` ({spec.declared}) cannot take the value {value!r}: "
+                    "not a number."
+                ) from None
+            if kind in (INT, YEAR):
+                if value != int(value):
+                    raise ValueConversionError(
+                        f"Attribute `{name}` ({spec.declared}) needs an integer, got {text!r}."
+                    )
+                value = int(value)
+        if isinstance(value, bool):
+            return int(value)
+        if isinstance(value, float) and _is_nan(value):
+            return USE_DEFAULT
+        if kind == DECIMAL:
+            if isinstance(value, float):
+                return decimal.Decimal(repr(value))
+            if isinstance(value, (int, decimal.Decimal)):
+                return decimal.Decimal(value)
+        if isinstance(value, decimal.Decimal) and kind == FLOAT:
+            return float(value)
+        if not isinstance(value, (int, float, decimal.Decimal)):
+            raise ValueConversionError(
+                f"Attribute `{name}` ({spec.declared}) cannot take a value of type "
+                f"{type(value).__name__}."
+            )
+        return value
+    if kind == BOOL:
+        if isinstance(value, str):
+            text = value.strip().lower()
+            if text in ("1", "true"):
+                return True
+            if text in ("0", "false"):
+                return False
+            raise ValueConversionError(f"Attribute `{name}` (bool) cannot take {value!r}.")
+        if isinstance(value, float) and _is_nan(value):
+            return USE_DEFAULT
+        if not isinstance(value, (bool, int, float)):
+            raise ValueConversionError(
+                f"Attribute `{name}` (bool) cannot take a value of type {type(value).__name__}."
+            )
+        return bool(value)
+    if kind == UUID:
+        if isinstance(value, uuid.UUID):
+            return value
+        try:
+            if isinstance(value, (bytes, bytearray)) and len(value) == 16:
+                return uuid.UUID(bytes=bytes(value))
+            return uuid.UUID(str(value))
+        except (ValueError, TypeError):
+            raise ValueConversionError(
+                f"badly formed UUID {value!r} for attribute `{name}`"
+            ) from None
+    if kind == JSON:
+        try:
+            return json.dumps(value, default=_json_default)
+        except (TypeError, ValueError) as exc:
+            raise SerializationError(
+                f"Attribute `{name}` (json) cannot store the value: {exc}"
+            ) from None
+    if kind == BYTES:
+        if isinstance(value, (bytearray, memoryview)):
+            return bytes(value)
+        return value
+    if kind == DATE:
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        if isinstance(value, str):
+            try:
+                return datetime.date.fromisoformat(value.strip()[:10])
+            except ValueError:
+                return value
+        return value
+    if kind == DATETIME:
+        if isinstance(value, str):
+            try:
+                return datetime.datetime.fromisoformat(value.strip())
+            except ValueError:
+                return value
+        if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+            return datetime.datetime(value.year, value.month, value.day)
+        if isinstance(value, np.datetime64):
+            return value.astype("datetime64[us]").item()
+        return value
+    return value
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
