@@ -17,7 +17,8 @@ from .query.expression import QueryExpression
 from .schema import Schema, VirtualModule, list_schemas, virtual_schema
 from .settings import config
 from .table.table import FreeTable, Table
-from .table.tiers import Computed, Imported, Lookup, Manual, Part
+from .populate.autopopulate import Computed, Imported
+from .table.tiers import Lookup, Manual, Part
 
 __version__ = "2.0.0"
 

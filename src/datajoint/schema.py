@@ -13,7 +13,8 @@ from .declare.ddl import declare
 from .dependencies import master_of, node_name, split_node
 from .errors import AccessError, DataJointError
 from .table.table import FreeTable, Table
-from .table.tiers import Computed, Imported, Lookup, Manual, Part, tier_of, to_camel_case
+from .populate.autopopulate import Computed, Imported
+from .table.tiers import Lookup, Manual, Part, tier_of, to_camel_case
 
 logger = logging.getLogger("datajoint")
 

@@ -108,8 +108,13 @@ class Compiler:
     def select(self, query: Any, fields: Sequence[str] | None = None) -> exp.Select:
         """The SELECT of a query expression; ``fields`` limits the select list."""
         source = query._source
+        joined = None
         if isinstance(source, tuple):
             from_: exp.Expression = self.table(*source)
+            source_heading = query._source_heading
+        elif hasattr(source, "using"):
+            from_ = self.select(source.left).subquery(self.alias())
+            joined = source
             source_heading = query._source_heading
         else:
             from_ = self.select(source).subquery(self.alias())
@@ -128,6 +133,17 @@ class Compiler:
                     exp.alias_(fragment(origin.text, source_heading), name, quoted=True)
                 )
         tree = exp.select(*columns).from_(from_)
+        if joined is not None:
+            right = self.select(joined.right).subquery(self.alias())
+            if joined.using:
+                tree = tree.join(
+                    right,
+                    using=[exp.to_identifier(n, quoted=True) for n in joined.using],
+                    join_type="left" if joined.outer else "inner",
+                    copy=False,
+                )
+            else:
+                tree = tree.join(right, join_type="cross", copy=False)
         for condition in query._where:
             tree = tree.where(self.condition(condition, source_heading), copy=False)
         if query._top is not None:

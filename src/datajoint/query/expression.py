@@ -24,6 +24,37 @@ class Computed:
     text: str
 
 
+@dataclass(frozen=True)
+class JoinSource:
+    """Two expressions joined on their common attributes (``USING``)."""
+
+    left: Any
+    right: Any
+    using: tuple[str, ...]
+    outer: bool = False
+
+
+def check_lineage(left: Heading, right: Heading, semantic_check: bool) -> None:
+    """Refuse to match namesakes of different lineage (spec 03 §12.5)."""
+    if not semantic_check or not (left.lineage_available and right.lineage_available):
+        return
+    for name in left.names:
+        if name not in right.attributes:
+            continue
+        a, b = left[name].lineage, right[name].lineage
+        if a is None or b is None:
+            raise DataJointError(
+                f"Cannot join on attribute `{name}`: lineage missing on one side ({a} vs {b}). "
+                "Native secondary attributes never match: rename one with .proj(); for key "
+                "attributes, run schema.rebuild_lineage()."
+            )
+        if a != b:
+            raise DataJointError(
+                f"Cannot join on attribute `{name}`: different lineages ({a} vs {b}). "
+                "Use .proj() to rename one of the attributes."
+            )
+
+
 def is_expression(obj: Any) -> bool:
     """True for query expressions and table classes."""
     if isinstance(obj, type):
@@ -171,6 +202,38 @@ class QueryExpression:
         keyed = [a for a in out_attrs if a.in_key] + [a for a in out_attrs if not a.in_key]
         new_heading = Heading(all_attributes=tuple(keyed))
         return base._copy(heading=new_heading, columns=tuple(columns))
+
+    # ---------------------------------------------------------------- join
+    def join(self, other: Any, semantic_check: bool = True, left: bool = False) -> QueryExpression:
+        """Natural join on the common attributes (spec 03 §7)."""
+        other = other() if isinstance(other, type) else other
+        if not isinstance(other, QueryExpression):
+            raise DataJointError(f"Cannot join with an object of type {type(other).__name__}")
+        if other.connection is not self.connection:
+            raise DataJointError("Cannot join query expressions on different connections.")
+        check_lineage(self.heading, other.heading, semantic_check)
+        using = tuple(n for n in self.heading.names if n in other.heading.attributes)
+        pk = set(self.heading.primary_key) | set(other.heading.primary_key)
+        merged = [*self.heading.attributes.values()] + [
+            a for a in other.heading.attributes.values() if a.name not in self.heading.attributes
+        ]
+        merged = [replace(a, in_key=a.name in pk) for a in merged]
+        keyed = [a for a in merged if a.in_key] + [a for a in merged if not a.in_key]
+        heading = Heading(
+            all_attributes=tuple(keyed),
+            lineage_available=self.heading.lineage_available
+            and other.heading.lineage_available,
+        )
+        return QueryExpression._make(
+            self.connection,
+            JoinSource(self, other, using, left),
+            heading,
+            heading,
+            tuple((a.name, a.name) for a in keyed),
+        )
+
+    def __mul__(self, other: Any) -> QueryExpression:
+        return self.join(other)
 
     # ---------------------------------------------------------------- SQL
     def make_sql(self, fields: Sequence[str] | None = None) -> str:

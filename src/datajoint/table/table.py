@@ -14,7 +14,7 @@ from ..query.expression import QueryExpression
 from . import insert as _insert
 
 
-class _OnClass:
+class on_class:  # noqa: N801 - used like a decorator
     """A method that, called on a table class, runs on a fresh instance of it."""
 
     def __init__(self, func: Any) -> None:
@@ -219,7 +219,7 @@ _CLASS_METHODS = (
     "delete_quick",
 )
 for _name in _CLASS_METHODS:
-    setattr(Table, _name, _OnClass(getattr(Table, _name)))
+    setattr(Table, _name, on_class(getattr(Table, _name)))
 
 
 class FreeTable(Table):

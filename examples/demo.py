@@ -1,0 +1,143 @@
+"""A small lab pipeline on embedded SQLite: run ``python examples/demo.py``.
+
+Two schemas: ``demo_lab`` (who and what: subjects, rigs) and ``demo_ephys`` (sessions,
+recordings and a computed analysis with a part table). Foreign keys cross the schemas.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import datajoint as dj
+
+dj.config["database.backend"] = "sqlite"
+dj.config["database.path"] = os.environ.get(
+    "DJ_DEMO_DB", os.path.join(tempfile.mkdtemp(prefix="dj-demo-"), "demo.db")
+)
+dj.config["safemode"] = False
+
+lab = dj.Schema("demo_lab")
+ephys = dj.Schema("demo_ephys")
+
+
+@lab
+class Species(dj.Lookup):
+    definition = """
+    species : varchar(30)
+    ---
+    common_name : varchar(60)
+    """
+    contents = [
+        {"species": "Mus musculus", "common_name": "house mouse"},
+        {"species": "Rattus norvegicus", "common_name": "brown rat"},
+    ]
+
+
+@lab
+class Subject(dj.Manual):
+    definition = """
+    # experimental animals
+    subject_id : int32
+    ---
+    -> Species
+    sex : enum('F', 'M', 'U')
+    date_of_birth = null : date
+    """
+
+
+@ephys
+class Session(dj.Manual):
+    definition = """
+    # a recording session
+    -> Subject
+    session : int16
+    ---
+    session_date : date
+    duration : float64   # minutes
+    """
+
+
+@ephys
+class Recording(dj.Manual):
+    definition = """
+    -> Session
+    channel : uint8
+    ---
+    sampling_rate : float32   # Hz
+    mean_rate : float64       # spikes per second
+    """
+
+
+@ephys
+class SessionSummary(dj.Computed):
+    definition = """
+    # per-session statistics over channels
+    -> Session
+    ---
+    n_channels : int32
+    mean_rate : float64
+    """
+
+    class Channel(dj.Part):
+        definition = """
+        -> master
+        -> Recording
+        ---
+        above_mean : bool
+        """
+
+    def make(self, key):
+        rates = (Recording & key).to_arrays("mean_rate")
+        channels = (Recording & key).keys()
+        self.insert1({**key, "n_channels": len(rates), "mean_rate": float(rates.mean())})
+        self.Channel.insert(
+            {**ch, "above_mean": bool(r > rates.mean())} for ch, r in zip(channels, rates)
+        )
+
+
+def main() -> None:
+    Subject.insert(
+        [
+            {"subject_id": 1, "species": "Mus musculus", "sex": "F", "date_of_birth": "2024-03-01"},
+            {"subject_id": 2, "species": "Mus musculus", "sex": "M", "date_of_birth": None},
+            {"subject_id": 3, "species": "Rattus norvegicus", "sex": "F", "date_of_birth": None},
+        ]
+    )
+    Session.insert(
+        [
+            {"subject_id": 1, "session": 1, "session_date": "2024-06-01", "duration": 45.0},
+            {"subject_id": 1, "session": 2, "session_date": "2024-06-02", "duration": 30.5},
+            {"subject_id": 2, "session": 1, "session_date": "2024-06-01", "duration": 50.0},
+        ]
+    )
+    Recording.insert(
+        {**key, "channel": ch, "sampling_rate": 30000.0, "mean_rate": 2.0 + ch * key["session"]}
+        for key in Session.keys()
+        for ch in range(4)
+    )
+
+    print("Species (Lookup contents):")
+    print(Species())
+    print("Subjects that are mice:")
+    print((Subject & {"species": "Mus musculus"}).to_dicts())
+    print("Subjects without sessions:", (Subject - Session).keys())
+    print("Long sessions:", (Session & "duration > 40").keys())
+
+    result = SessionSummary.populate()
+    print("populate:", result["success_count"], "sessions computed")
+    print("Session summaries:")
+    print(SessionSummary())
+    print("Channels above their session mean:")
+    print((SessionSummary.Channel & {"above_mean": True}).keys())
+    print("Sessions with their subjects (join across schemas):")
+    print((Session * Subject).proj("species", "duration").to_dicts())
+    print("Tables of", ephys.database, "in dependency order:", ephys.list_tables())
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    finally:
+        ephys.drop(prompt=False)
+        lab.drop(prompt=False)

@@ -1,0 +1,91 @@
+"""The ``connection`` fixture: one Connection per backend (sqlite, mysql, postgresql).
+
+A server that cannot be reached FAILS the tests under CI (``CI`` set) and skips them otherwise.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+import datajoint as dj
+
+BACKENDS = ["sqlite", "mysql", "postgresql"]
+
+SERVERS = {
+    "mysql": {
+        "host": os.environ.get("DJ_TEST_MYSQL_HOST", "127.0.0.1"),
+        "port": int(os.environ.get("DJ_TEST_MYSQL_PORT", "3306")),
+        "user": os.environ.get("DJ_TEST_MYSQL_USER", "root"),
+        "password": os.environ.get("DJ_TEST_MYSQL_PASSWORD", ""),
+    },
+    "postgresql": {
+        "host": os.environ.get("DJ_TEST_PG_HOST", "127.0.0.1"),
+        "port": int(os.environ.get("DJ_TEST_PG_PORT", "5432")),
+        "user": os.environ.get("DJ_TEST_PG_USER", "postgres"),
+        "password": os.environ.get("DJ_TEST_PG_PASSWORD", ""),
+    },
+}
+
+
+def open_connection(name: str, tmp_path_factory: pytest.TempPathFactory) -> dj.Connection:
+    """A new Connection to the test database of backend ``name``."""
+    if name == "sqlite":
+        path = tmp_path_factory.mktemp("sqlite") / "pipeline.db"
+        return dj.Connection(backend="sqlite", path=str(path))
+    server = SERVERS[name]
+    try:
+        return dj.Connection(
+            server["host"],
+            server["user"],
+            server["password"],
+            port=server["port"],
+            backend=name,
+            use_tls=False,
+        )
+    except Exception as exc:
+        message = f"{name} server at {server['host']}:{server['port']} unreachable: {exc}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend_name(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def _connections(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    opened: dict = {}
+    yield opened
+    for c in opened.values():
+        c.close()
+
+
+@pytest.fixture
+def connection(backend_name: str, _connections: dict, tmp_path_factory) -> dj.Connection:
+    """The shared connection of this backend (reopened if a test closed it)."""
+    c = _connections.get(backend_name)
+    if c is None or not c.is_connected:
+        c = open_connection(backend_name, tmp_path_factory)
+        _connections[backend_name] = c
+    if c.in_transaction:
+        c.cancel_transaction()
+    return c
+
+
+def new_schema_name(prefix: str = "djtest") -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def schema(connection: dj.Connection):
+    """A fresh, empty schema on the current backend, dropped after the test."""
+    s = dj.Schema(new_schema_name(), connection=connection)
+    yield s
+    if connection.in_transaction:
+        connection.cancel_transaction()
+    s.drop(prompt=False)
