@@ -90,9 +90,10 @@ class SessionSummary(dj.Computed):
     def make(self, key):
         rates = (Recording & key).to_arrays("mean_rate")
         channels = (Recording & key).keys()
-        self.insert1({**key, "n_channels": len(rates), "mean_rate": float(rates.mean())})
+        mean = float(rates.mean())
+        self.insert1({**key, "n_channels": len(rates), "mean_rate": mean})
         self.Channel.insert(
-            {**ch, "above_mean": bool(r > rates.mean())} for ch, r in zip(channels, rates)
+            {**ch, "above_mean": bool(r > mean)} for ch, r in zip(channels, rates, strict=True)
         )
 
 
@@ -113,7 +114,7 @@ def main() -> None:
     )
     Recording.insert(
         {**key, "channel": ch, "sampling_rate": 30000.0, "mean_rate": 2.0 + ch * key["session"]}
-        for key in Session.keys()
+        for key in Session.keys()  # noqa: SIM118 - a table, not a dict
         for ch in range(4)
     )
 

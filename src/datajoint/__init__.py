@@ -12,12 +12,12 @@ from .connection import Connection, conn
 from .errors import DataJointError, ThreadSafetyError
 from .heading import Heading
 from .log import logger
+from .populate.autopopulate import Computed, Imported
 from .query.conditions import AndList, Not, Top
 from .query.expression import QueryExpression
 from .schema import Schema, VirtualModule, list_schemas, virtual_schema
 from .settings import config
 from .table.table import FreeTable, Table
-from .populate.autopopulate import Computed, Imported
 from .table.tiers import Lookup, Manual, Part
 
 __version__ = "2.0.0"

@@ -75,9 +75,7 @@ def build_heading(info: TableInfo, lineage: dict[str, str] | None, classify: Any
     )
     # primary-key attributes first, in key order (catalogs report column order)
     order = {name: i for i, name in enumerate(info.primary_key)}
-    attributes = tuple(
-        sorted(attributes, key=lambda a: (0, order[a.name]) if a.in_key else (1, 0))
-    )
+    attributes = tuple(sorted(attributes, key=lambda a: (0, order[a.name]) if a.in_key else (1, 0)))
     return Heading(
         all_attributes=attributes,
         foreign_keys=tuple(info.foreign_keys),

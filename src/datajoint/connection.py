@@ -137,9 +137,7 @@ class Connection:
         self._driver = self.adapter.connect(self._info)
         self._in_transaction = False
         self.connection_id = self.adapter.connection_id(self._driver)
-        logger.info(
-            "DataJoint %s connected to %s", _VERSION, self._describe_target(), stacklevel=2
-        )
+        logger.info("DataJoint %s connected to %s", _VERSION, self._describe_target(), stacklevel=2)
 
     def _describe_target(self) -> str:
         if self.adapter.name == "sqlite":

@@ -12,8 +12,8 @@ from .connection import Connection, conn
 from .declare.ddl import declare
 from .dependencies import master_of, node_name, split_node
 from .errors import AccessError, DataJointError
-from .table.table import FreeTable, Table
 from .populate.autopopulate import Computed, Imported
+from .table.table import FreeTable, Table
 from .table.tiers import Lookup, Manual, Part, tier_of, to_camel_case
 
 logger = logging.getLogger("datajoint")
@@ -328,9 +328,9 @@ def _part_names(cls: type) -> list[str]:
     names: list[str] = []
     for klass in reversed(cls.__mro__):
         for name, value in vars(klass).items():
-            if name[:1].isupper() and isinstance(value, type) and issubclass(value, Part):
-                if name not in names:
-                    names.append(name)
+            is_part = isinstance(value, type) and issubclass(value, Part)
+            if name[:1].isupper() and is_part and name not in names:
+                names.append(name)
     return names
 
 

@@ -221,9 +221,7 @@ def _build(name: str, m: re.Match[str], text: str) -> TypeSpec:
         return TypeSpec(text, DECIMAL, False, precision=p, scale=s, native_name="numeric")
     if name == "float_native":
         base = m.group(1).lower()
-        return TypeSpec(
-            text, FLOAT, False, bits=32 if base == "float" else 64, native_name=base
-        )
+        return TypeSpec(text, FLOAT, False, bits=32 if base == "float" else 64, native_name=base)
     if name == "string_native":
         base = m.group(1).lower()
         return TypeSpec(text, CHAR if base == "char" else VARCHAR, False, native_name=base)
@@ -262,7 +260,7 @@ USE_DEFAULT = object()  # a value that makes the column take its default (SQL DE
 
 def _is_nan(value: object) -> bool:
     try:
-        return value != value  # noqa: PLR0124 - NaN is the only value unequal to itself
+        return value != value
     except Exception:
         return False
 

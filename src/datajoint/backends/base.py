@@ -356,9 +356,8 @@ def _to_timedelta(v: Any) -> datetime.timedelta:
     if not m:
         raise ValueError(f"cannot read time value {v!r}")
     sign, h, mi, s, frac = m.groups()
-    td = datetime.timedelta(
-        hours=int(h), minutes=int(mi), seconds=int(s), microseconds=int((frac or "0").ljust(6, "0")[:6])
-    )
+    micro = int((frac or "0").ljust(6, "0")[:6])
+    td = datetime.timedelta(hours=int(h), minutes=int(mi), seconds=int(s), microseconds=micro)
     return -td if sign else td
 
 

@@ -62,9 +62,7 @@ class SQLiteBackend(Backend):
     # ---------------------------------------------------------------- connection
     def connect(self, info: ConnectionInfo) -> sqlite3.Connection:
         path = info.path or "datajoint.db"
-        conn = sqlite3.connect(
-            path, isolation_level=None, check_same_thread=False, timeout=60.0
-        )
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=60.0)
         conn.execute("PRAGMA foreign_keys = ON")
         if path != ":memory:":
             conn.execute("PRAGMA journal_mode = WAL")
@@ -273,8 +271,7 @@ class SQLiteBackend(Backend):
         ]
         statements.append(
             'INSERT OR REPLACE INTO "~columns" '
-            "(schema_name, table_name, column_name, comment, native_type) VALUES "
-            + ", ".join(rows)
+            "(schema_name, table_name, column_name, comment, native_type) VALUES " + ", ".join(rows)
         )
         return statements
 
@@ -315,7 +312,7 @@ class SQLiteBackend(Backend):
                 tables[t].comment = comment
         pk_pos: dict[str, list[tuple[int, str]]] = {}
         for tname, col, ctype, notnull, default, pk in query(
-            "SELECT m.name, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk FROM sqlite_master m "
+            'SELECT m.name, p.name, p.type, p."notnull", p.dflt_value, p.pk FROM sqlite_master m '
             f"JOIN pragma_table_info(m.name) p WHERE {scope} ORDER BY m.name, p.cid",
             (n, prefix),
         ).fetchall():
@@ -338,7 +335,7 @@ class SQLiteBackend(Backend):
         for t, cols in pk_pos.items():
             tables[t].primary_key = [c for _, c in sorted(cols)]
         fks: dict[tuple[str, int], dict[str, Any]] = {}
-        for tname, fid, seq, parent, frm, to in query(
+        for tname, fid, _seq, parent, frm, to in query(
             'SELECT m.name, f.id, f.seq, f."table", f."from", f."to" FROM sqlite_master m '
             f"JOIN pragma_foreign_key_list(m.name) f WHERE {scope} ORDER BY m.name, f.id, f.seq",
             (n, prefix),
@@ -352,8 +349,8 @@ class SQLiteBackend(Backend):
                 ForeignKey(tuple(entry["cols"]), (pschema, ptable), tuple(entry["refs"]))
             )
         idx: dict[tuple[str, str], dict[str, Any]] = {}
-        for tname, iname, unique, origin, seqno, col in query(
-            "SELECT m.name, il.name, il.\"unique\", il.origin, ii.seqno, ii.name "
+        for tname, iname, unique, _origin, _seqno, col in query(
+            'SELECT m.name, il.name, il."unique", il.origin, ii.seqno, ii.name '
             "FROM sqlite_master m JOIN pragma_index_list(m.name) il "
             "JOIN pragma_index_info(il.name) ii "
             f"WHERE {scope} AND il.origin = 'c' ORDER BY m.name, il.name, ii.seqno",

@@ -129,9 +129,7 @@ class Compiler:
             elif isinstance(origin, str):
                 columns.append(exp.alias_(exp.column(origin, quoted=True), name, quoted=True))
             else:
-                columns.append(
-                    exp.alias_(fragment(origin.text, source_heading), name, quoted=True)
-                )
+                columns.append(exp.alias_(fragment(origin.text, source_heading), name, quoted=True))
         tree = exp.select(*columns).from_(from_)
         if joined is not None:
             right = self.select(joined.right).subquery(self.alias())

@@ -221,8 +221,7 @@ class QueryExpression:
         keyed = [a for a in merged if a.in_key] + [a for a in merged if not a.in_key]
         heading = Heading(
             all_attributes=tuple(keyed),
-            lineage_available=self.heading.lineage_available
-            and other.heading.lineage_available,
+            lineage_available=self.heading.lineage_available and other.heading.lineage_available,
         )
         return QueryExpression._make(
             self.connection,
@@ -271,9 +270,7 @@ class QueryExpression:
                   limit: int | None = None, offset: int | None = None,
                   squeeze: bool = False) -> Any:  # fmt: skip
         """A structured array, or one array per named attribute (spec 04 §1.6)."""
-        return _fetch.to_arrays(
-            self, attributes, include_key, order_by, limit, offset, squeeze
-        )
+        return _fetch.to_arrays(self, attributes, include_key, order_by, limit, offset, squeeze)
 
     def keys(self, order_by: Any = None, limit: int | None = None,
              offset: int | None = None) -> list[dict[str, Any]]:  # fmt: skip

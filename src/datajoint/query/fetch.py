@@ -194,7 +194,7 @@ def legacy_fetch(
     offset: Any = None,
     limit: Any = None,
     order_by: Any = None,
-    format: str | None = None,  # noqa: A002 - the 0.14 keyword
+    format: str | None = None,
     as_dict: bool | None = None,
     squeeze: bool = False,
     download_path: str | None = None,

@@ -121,8 +121,10 @@ def insert(
     """Insert rows into ``table`` (spec 04 §2)."""
     if replace and skip_duplicates:
         raise DataJointError("insert: replace=True and skip_duplicates=True cannot be combined.")
-    if table.auto_populated and not allow_direct_insert and not getattr(
-        table, "_allow_insert", False
+    if (
+        table.auto_populated
+        and not allow_direct_insert
+        and not getattr(table, "_allow_insert", False)
     ):
         raise DataJointError(
             f"Inserts into the auto-populated table `{table.table_name}` are made by populate(); "

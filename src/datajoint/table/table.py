@@ -14,7 +14,7 @@ from ..query.expression import QueryExpression
 from . import insert as _insert
 
 
-class on_class:  # noqa: N801 - used like a decorator
+class on_class:
     """A method that, called on a table class, runs on a fresh instance of it."""
 
     def __init__(self, func: Any) -> None:
