@@ -1,0 +1,61 @@
+"""The public API: ``dj.__all__`` lists what users import, and the import stays light."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import datajoint as dj
+
+EXPECTED = {
+    "AndList",
+    "Computed",
+    "Connection",
+    "DataJointError",
+    "FreeTable",
+    "Heading",
+    "Imported",
+    "Lookup",
+    "Manual",
+    "Not",
+    "Part",
+    "QueryExpression",
+    "Schema",
+    "Table",
+    "ThreadSafetyError",
+    "Top",
+    "VirtualModule",
+    "__version__",
+    "config",
+    "conn",
+    "errors",
+    "list_schemas",
+    "logger",
+    "virtual_schema",
+}
+
+
+def test_all_lists_the_public_api() -> None:
+    assert set(dj.__all__) == EXPECTED
+    for name in dj.__all__:
+        assert getattr(dj, name) is not None
+
+
+def test_error_classes_are_constructible_without_arguments() -> None:
+    for name in dir(dj.errors):
+        obj = getattr(dj.errors, name)
+        if isinstance(obj, type) and issubclass(obj, Exception):
+            assert isinstance(obj(), dj.DataJointError)
+            assert len(name) <= 64
+
+
+def test_import_does_not_load_optional_packages() -> None:
+    code = (
+        "import sys, datajoint; "
+        "print(','.join(m for m in ('pandas', 'polars', 'pyarrow', 'lark', 'pymysql', "
+        "'psycopg') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == ""
