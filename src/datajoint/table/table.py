@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 from typing import Any
 
 from ..connection import conn
@@ -172,7 +173,13 @@ class Table(QueryExpression, metaclass=TableMeta):
         _insert.insert_dataframe(self, df, index_as_pk, **options)
 
     def describe(self, context: dict[str, Any] | None = None, printout: bool = False) -> str:
-        """The definition that re-declares this table (spec 01 §7.6)."""
+        """The definition that re-declares this table (spec 01 §7.6).
+
+        ``context`` resolves parent tables to class names; default: the class's module.
+        """
+        if context is None:
+            module = sys.modules.get(type(self).__module__)
+            context = dict(vars(module)) if module is not None else {}
         text = describe(self, context)
         if printout:
             print(text)
