@@ -15,7 +15,7 @@ from .log import logger
 from .populate.autopopulate import Computed, Imported
 from .query.conditions import AndList, Not, Top
 from .query.expression import QueryExpression
-from .schema import Schema, VirtualModule, list_schemas, virtual_schema
+from .schema import Instance, Schema, VirtualModule, list_schemas, virtual_schema
 from .settings import config
 from .table.table import FreeTable, Table
 from .table.tiers import Lookup, Manual, Part
@@ -30,6 +30,7 @@ __all__ = [
     "FreeTable",
     "Heading",
     "Imported",
+    "Instance",
     "Lookup",
     "Manual",
     "Not",

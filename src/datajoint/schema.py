@@ -10,8 +10,9 @@ from typing import Any
 
 from .connection import Connection, conn
 from .declare.ddl import declare
-from .dependencies import master_of, node_name, split_node
+from .dependencies import master_of, split_node
 from .errors import AccessError, DataJointError
+from .settings import build_config, check_thread_safe
 from .populate.autopopulate import Computed, Imported
 from .table.table import FreeTable, Table
 from .table.tiers import Lookup, Manual, Part, tier_of, to_camel_case
@@ -90,6 +91,7 @@ class Schema:
         if add_objects:
             self.add_objects.update(add_objects)
         if self.connection is None:
+            check_thread_safe()
             self.connection = conn()
         if _config(self.connection, "database.database_prefix", ""):
             warnings.warn(
@@ -385,4 +387,58 @@ def list_schemas(connection: Connection | None = None) -> list[str]:
     return connection.adapter.list_schemas(connection.query)
 
 
-__all__ = ["Schema", "VirtualModule", "list_schemas", "node_name", "virtual_schema"]
+__all__ = ["Instance", "Schema", "VirtualModule", "list_schemas", "virtual_schema"]
+
+
+class Instance:
+    """An isolated configuration and connection (spec 08 §3): no global state involved.
+
+    Keyword arguments override config values: top-level names (``safemode=False``) or
+    ``group__field`` (``database__reconnect=False``).
+    """
+
+    def __init__(
+        self,
+        host: str | None = None,
+        user: str | None = None,
+        password: str | None = None,
+        port: int | None = None,
+        use_tls: Any = None,
+        backend: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.config = build_config()
+        if backend is not None:
+            self.config.database.backend = backend
+        for name, value in kwargs.items():
+            self.config[name.replace("__", ".")] = value
+        if port is None and "database__port" not in kwargs and backend is not None:
+            port = self.config.database.port
+        self.connection = Connection(
+            host, user, password, port, use_tls, config_override=self.config
+        )
+
+    def Schema(  # noqa: N802 - mirrors dj.Schema
+        self,
+        schema_name: str,
+        *,
+        context: dict[str, Any] | None = None,
+        create_schema: bool = True,
+        create_tables: bool | None = None,
+        add_objects: dict[str, Any] | None = None,
+    ) -> Schema:
+        """A Schema on this instance's connection."""
+        return Schema(
+            schema_name,
+            context,
+            connection=self.connection,
+            create_schema=create_schema,
+            create_tables=create_tables,
+            add_objects=add_objects,
+        )
+
+    def FreeTable(self, full_table_name: str) -> FreeTable:  # noqa: N802 - mirrors dj.FreeTable
+        return FreeTable(self.connection, full_table_name)
+
+    def __repr__(self) -> str:
+        return f"Instance({self.connection!r})"

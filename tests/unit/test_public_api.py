@@ -15,6 +15,7 @@ EXPECTED = {
     "FreeTable",
     "Heading",
     "Imported",
+    "Instance",
     "Lookup",
     "Manual",
     "Not",
