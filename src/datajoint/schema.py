@@ -12,8 +12,8 @@ from .connection import Connection, conn
 from .declare.ddl import declare
 from .dependencies import master_of, split_node
 from .errors import AccessError, DataJointError
-from .settings import build_config, check_thread_safe
 from .populate.autopopulate import Computed, Imported
+from .settings import build_config, check_thread_safe
 from .table.table import FreeTable, Table
 from .table.tiers import Lookup, Manual, Part, tier_of, to_camel_case
 
@@ -418,7 +418,7 @@ class Instance:
             host, user, password, port, use_tls, config_override=self.config
         )
 
-    def Schema(  # noqa: N802 - mirrors dj.Schema
+    def Schema(
         self,
         schema_name: str,
         *,
@@ -437,7 +437,7 @@ class Instance:
             add_objects=add_objects,
         )
 
-    def FreeTable(self, full_table_name: str) -> FreeTable:  # noqa: N802 - mirrors dj.FreeTable
+    def FreeTable(self, full_table_name: str) -> FreeTable:
         return FreeTable(self.connection, full_table_name)
 
     def __repr__(self) -> str:

@@ -1,0 +1,436 @@
+"""MySQL / MariaDB backend (driver: PyMySQL).
+
+Column comments carry the type markers, the table comment is the user's table comment, and
+the catalog is read from ``information_schema`` in four queries per schema.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import pymysql
+
+from .. import errors
+from .. import types as T
+from ..heading import Attribute, ForeignKey, Index
+from .base import Backend, ColumnInfo, ConnectionInfo, TableInfo
+
+logger = logging.getLogger(__name__)
+
+SQL_MODE = (
+    "NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO,STRICT_ALL_TABLES,"
+    "NO_ENGINE_SUBSTITUTION,ONLY_FULL_GROUP_BY"
+)
+
+SYSTEM_SCHEMAS = ("information_schema", "mysql", "performance_schema", "sys")
+
+_INT_NAMES = {8: "tinyint", 16: "smallint", 24: "mediumint", 32: "int", 64: "bigint"}
+
+# integer display widths (MariaDB, MySQL < 8.0.19) are dropped from catalog types, except the
+# ``tinyint(1)`` that MySQL 8 keeps too
+_DISPLAY_WIDTH = re.compile(r"^(tinyint|smallint|mediumint|int|integer|bigint)\(\d+\)")
+_AUTO_INCREMENT = re.compile(r"\s+auto_increment\b", re.IGNORECASE)
+_CURRENT_TIMESTAMP = re.compile(r"^current_timestamp(?:\(\s*(\d*)\s*\))?$", re.IGNORECASE)
+_NUMBER_SUFFIX = re.compile(r"(\d+)$")
+
+
+class MySQLBackend(Backend):
+    """MySQL 8 and MariaDB through PyMySQL."""
+
+    name = "mysql"
+    sqlglot_dialect = "mysql"
+    max_name_length = 64
+    quote_char = "`"
+
+    def __init__(self) -> None:
+        self.is_mariadb: bool | None = None  # learnt at connect (or on first catalog load)
+
+    # ---------------------------------------------------------------- connection
+    def connect(self, info: ConnectionInfo) -> pymysql.connections.Connection:
+        """Open a connection in autocommit mode with DataJoint's ``sql_mode``.
+
+        ``use_tls``: None tries TLS and falls back to plain TCP (WARNING logged); True
+        requires TLS; False disables it; a dict is passed as the driver's ``ssl`` options.
+        Driver errors of the connection attempt propagate untranslated.
+        """
+        kwargs: dict[str, Any] = {
+            "host": info.host or "localhost",
+            "port": int(info.port or 3306),
+            "user": info.user,
+            "password": info.password or "",
+            "charset": info.charset or "utf8mb4",
+            "sql_mode": SQL_MODE,
+            "init_command": info.init_command or None,
+            "autocommit": True,
+        }
+        use_tls = info.use_tls
+        if use_tls is None:
+            try:
+                conn = pymysql.connect(**kwargs, ssl=_TLS_DEFAULT)
+            except (pymysql.err.Error, OSError) as exc:
+                logger.warning(
+                    "SSL connection failed (%s). Falling back to non-SSL connection. "
+                    "To require SSL, set use_tls=True explicitly.",
+                    exc,
+                )
+                conn = pymysql.connect(**kwargs, ssl_disabled=True)
+        elif use_tls is False:
+            conn = pymysql.connect(**kwargs, ssl_disabled=True)
+        elif isinstance(use_tls, dict):
+            conn = pymysql.connect(**kwargs, ssl=dict(use_tls) or _TLS_DEFAULT)
+        else:
+            conn = pymysql.connect(**kwargs, ssl=_TLS_DEFAULT)
+        self.is_mariadb = "mariadb" in (conn.get_server_info() or "").lower()
+        return conn
+
+    def execute(self, driver_conn: Any, sql: str, args: Sequence[Any] | None) -> Any:
+        cursor = driver_conn.cursor()
+        cursor.execute(sql, None if args is None else args)
+        return cursor
+
+    @property
+    def driver_errors(self) -> tuple[type[BaseException], ...]:
+        return (pymysql.err.Error,)
+
+    def translate_error(self, exc: BaseException, sql: str = "") -> BaseException | None:
+        """Map a PyMySQL error to a DataJoint error by its MySQL error number (spec 08 §8.2)."""
+        if not isinstance(exc, pymysql.err.Error):
+            return None
+        code = exc.args[0] if exc.args else None
+        message = str(exc.args[1]) if len(exc.args) > 1 else str(exc)
+        if isinstance(exc, pymysql.err.InterfaceError) or code == 0:
+            return errors.LostConnectionError(
+                "Server connection lost due to an interface error.", message
+            )
+        if not isinstance(code, int):
+            return None
+        if code == 2006:
+            return errors.LostConnectionError("Connection timed out", message)
+        if code == 2013:
+            return errors.LostConnectionError("Server connection lost", message)
+        if code in (1044, 1142):
+            return errors.AccessError("Insufficient privileges.", message, sql)
+        if code == 1062:
+            return errors.DuplicateError(message)
+        if code in (1217, 1451, 1452, 3730):
+            return errors.IntegrityError(message)
+        if code == 1064:
+            return errors.QuerySyntaxError(message, sql)
+        if code == 1146:
+            return errors.MissingTableError(message, sql)
+        if code in (1364, 1048):  # field has no default / column cannot be null
+            return errors.MissingAttributeError(message)
+        if code == 1054:
+            return errors.UnknownAttributeError(message)
+        return None
+
+    def connection_id(self, driver_conn: Any) -> int:
+        return int(self.execute(driver_conn, "SELECT CONNECTION_ID()", None).fetchone()[0])
+
+    def begin_sql(self) -> str:
+        return "START TRANSACTION WITH CONSISTENT SNAPSHOT"
+
+    def current_user_sql(self) -> str:
+        return "SELECT user()"
+
+    # ---------------------------------------------------------------- identifiers
+    @staticmethod
+    def quote_string(text: str) -> str:
+        """A single-quoted literal; backslashes are doubled (MySQL treats them as escapes)."""
+        return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
+
+    # ---------------------------------------------------------------- schemas
+    def create_schema(self, query: Any, schema: str) -> None:
+        query(f"CREATE DATABASE IF NOT EXISTS {self.quote(schema)}", None)
+
+    def drop_schema(self, query: Any, schema: str) -> None:
+        query(f"DROP DATABASE IF EXISTS {self.quote(schema)}", None)
+
+    def list_schemas(self, query: Any) -> list[str]:
+        marks = ", ".join(["%s"] * len(SYSTEM_SCHEMAS))
+        rows = query(
+            "SELECT schema_name FROM information_schema.schemata "
+            f"WHERE schema_name NOT IN ({marks}) ORDER BY schema_name",
+            SYSTEM_SCHEMAS,
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def schema_exists(self, query: Any, schema: str) -> bool:
+        sql = "SELECT 1 FROM information_schema.schemata WHERE schema_name = %s"
+        return bool(query(sql, (schema,)).fetchall())
+
+    # ---------------------------------------------------------------- DDL
+    def column_type(self, attr: Attribute, schema: str) -> str:
+        """The MySQL column type (spec 02 §3.1); native types pass through verbatim."""
+        spec = attr.type
+        kind = spec.kind
+        if kind == T.CODEC:
+            raise errors.DataJointError(
+                f"Attribute `{attr.name}` has the codec type {spec.declared!r}, which must be "
+                "resolved to a core type before DDL."
+            )
+        if not spec.core:
+            return _native_type(spec)
+        if kind == T.INT:
+            name = _INT_NAMES.get(spec.bits or 32, "int")
+            return name + (" unsigned" if spec.unsigned else "")
+        if kind == T.FLOAT:
+            return "float" if spec.bits == 32 else "double"
+        if kind == T.BOOL:
+            return "tinyint"
+        if kind == T.UUID:
+            return "binary(16)"
+        if kind == T.JSON:
+            return "json"
+        if kind == T.BYTES:
+            return "longblob"
+        if kind == T.DATE:
+            return "date"
+        if kind == T.DATETIME:
+            return "datetime" if spec.precision is None else f"datetime({spec.precision})"
+        if kind in (T.CHAR, T.VARCHAR):
+            return f"{kind}({spec.length})"
+        if kind == T.ENUM:
+            return "enum(" + ",".join(self.quote_string(v) for v in spec.values) + ")"
+        if kind == T.DECIMAL:
+            return f"decimal({spec.precision},{spec.scale})"
+        return _native_type(spec)
+
+    def create_table_sql(
+        self,
+        schema: str,
+        table: str,
+        attributes: Sequence[Attribute],
+        primary_key: Sequence[str],
+        foreign_keys: Sequence[ForeignKey],
+        indexes: Sequence[Index],
+        comment: str,
+    ) -> list[str]:
+        """One ``CREATE TABLE`` statement following spec 01 §7.1."""
+        lines = []
+        for a in attributes:
+            parts = [self.quote(a.name), a.sql_type or self.column_type(a, schema)]
+            parts.append(self.default_sql(a))
+            if a.autoincrement:
+                parts.append("auto_increment")
+            if a.comment:
+                parts.append("COMMENT " + self.quote_string(a.comment))
+            lines.append(" ".join(parts))
+        if primary_key:
+            lines.append(f"PRIMARY KEY ({self._names(primary_key)})")
+        for fk in foreign_keys:
+            lines.append(
+                f"FOREIGN KEY ({self._names(fk.columns)}) REFERENCES "
+                f"{self.table_ref(*fk.parent)} ({self._names(fk.ref_columns)})"
+                " ON UPDATE CASCADE ON DELETE RESTRICT"
+            )
+        for index in indexes:
+            head = "unique index" if index.unique else "index"
+            if index.name:
+                head += " " + self.quote(index.name)
+            parts = ",".join(p if p.startswith("(") else self.quote(p) for p in index.parts)
+            lines.append(f"{head} ({parts})")
+        return [
+            f"CREATE TABLE IF NOT EXISTS {self.table_ref(schema, table)} (\n  "
+            + ",\n  ".join(lines)
+            + f"\n) ENGINE=InnoDB, COMMENT {self.quote_string(comment or '')}"
+        ]
+
+    def _names(self, names: Sequence[str]) -> str:
+        return ",".join(self.quote(n) for n in names)
+
+    # ---------------------------------------------------------------- catalog
+    def load_catalog(self, query: Any, schema: str) -> dict[str, TableInfo]:
+        """Every table of ``schema`` from ``information_schema`` in four (or five) queries."""
+        if self.is_mariadb is None:
+            version = query("SELECT VERSION()", None).fetchone()[0]
+            self.is_mariadb = "mariadb" in str(version).lower()
+        args = (schema,)
+        tables: dict[str, TableInfo] = {}
+        for name, comment in query(
+            "SELECT table_name, table_comment FROM information_schema.tables "
+            "WHERE table_schema = %s AND table_type = 'BASE TABLE' ORDER BY table_name",
+            args,
+        ).fetchall():
+            tables[name] = TableInfo(schema=schema, name=name, comment=comment or "")
+        for tname, col, ctype, nullable, default, comment, extra in query(
+            "SELECT table_name, column_name, column_type, is_nullable, column_default, "
+            "column_comment, extra FROM information_schema.columns WHERE table_schema = %s "
+            "ORDER BY table_name, ordinal_position",
+            args,
+        ).fetchall():
+            info = tables.get(tname)
+            if info is None:  # a view
+                continue
+            info.columns.append(
+                ColumnInfo(
+                    name=col,
+                    sql_type=_catalog_type(ctype),
+                    nullable=nullable == "YES",
+                    default=self._catalog_default(default, extra or ""),
+                    comment=comment or "",
+                    autoincrement="auto_increment" in (extra or "").lower(),
+                )
+            )
+        fks: dict[tuple[str, str], dict[str, Any]] = {}
+        for tname, cname, col, _, ref_schema, ref_table, ref_col in query(
+            "SELECT table_name, constraint_name, column_name, ordinal_position, "
+            "referenced_table_schema, referenced_table_name, referenced_column_name "
+            "FROM information_schema.key_column_usage WHERE table_schema = %s "
+            "AND referenced_table_name IS NOT NULL "
+            "ORDER BY table_name, constraint_name, ordinal_position",
+            args,
+        ).fetchall():
+            entry = fks.setdefault(
+                (tname, cname), {"parent": (ref_schema, ref_table), "cols": [], "refs": []}
+            )
+            entry["cols"].append(col)
+            entry["refs"].append(ref_col)
+        for (tname, _), entry in sorted(fks.items(), key=lambda kv: _constraint_order(*kv[0])):
+            if tname in tables:
+                tables[tname].foreign_keys.append(
+                    ForeignKey(tuple(entry["cols"]), entry["parent"], tuple(entry["refs"]))
+                )
+        constraint_names = {c for _, c in fks}
+        cursor = query("SELECT * FROM information_schema.statistics WHERE table_schema = %s", args)
+        fields = [d[0].lower() for d in cursor.description]
+        indexes: dict[tuple[str, str], dict[str, Any]] = {}
+        for row in cursor.fetchall():
+            r = dict(zip(fields, row, strict=True))
+            col = r.get("column_name")
+            part = col if col is not None else r.get("expression")
+            if part is not None and col is None:
+                part = f"({part})"
+            entry = indexes.setdefault(
+                (r["table_name"], r["index_name"]),
+                {"unique": not int(r["non_unique"]), "parts": []},
+            )
+            entry["parts"].append((int(r["seq_in_index"]), part))
+        for (tname, iname), entry in indexes.items():
+            info = tables.get(tname)
+            parts = [p for _, p in sorted(entry["parts"], key=lambda sp: sp[0])]
+            if info is None:
+                continue
+            if iname == "PRIMARY":
+                info.primary_key = parts
+                continue
+            if any(p is None for p in parts):  # a part this module cannot represent
+                continue
+            if not entry["unique"] and _implicit_fk_index(
+                iname, parts, info.foreign_keys, constraint_names
+            ):
+                continue
+            info.indexes.append(Index(tuple(parts), entry["unique"], iname))
+        return tables
+
+    def _catalog_default(self, text: str | None, extra: str) -> str | None:
+        """The column default as unquoted text (MariaDB quotes string defaults)."""
+        if text is None:
+            return None
+        m = _CURRENT_TIMESTAMP.match(text.strip())
+        if m:
+            precision = m.group(1)
+            return f"CURRENT_TIMESTAMP({precision})" if precision else "CURRENT_TIMESTAMP"
+        if self.is_mariadb:
+            if text == "NULL":
+                return None
+            if len(text) >= 2 and text[0] == text[-1] == "'":
+                return _unescape(text[1:-1])
+        return text
+
+    # ---------------------------------------------------------------- DML
+    def insert_default_row_sql(self, schema: str, table: str) -> str:
+        return f"INSERT INTO {self.table_ref(schema, table)} () VALUES ()"
+
+    def on_duplicate_sql(
+        self, mode: str | None, columns: Sequence[str], primary_key: Sequence[str]
+    ) -> str:
+        """``ON DUPLICATE KEY UPDATE``: ``pk=pk`` to skip, ``c=VALUES(c)`` to replace."""
+        if mode is None:
+            return ""
+        update = [c for c in columns if c not in primary_key]
+        if mode == "skip" or not update:
+            key = self.quote((list(primary_key) or list(columns))[0])
+            return f" ON DUPLICATE KEY UPDATE {key}={key}"
+        sets = ",".join(f"{self.quote(c)}=VALUES({self.quote(c)})" for c in update)
+        return f" ON DUPLICATE KEY UPDATE {sets}"
+
+    # ---------------------------------------------------------------- values
+    def to_driver(self, attr: Attribute, value: Any) -> Any:
+        kind = attr.type.kind
+        if kind == T.BOOL:
+            return int(bool(value))
+        if kind == T.UUID and hasattr(value, "bytes"):
+            return value.bytes
+        return value
+
+
+# a non-empty ``ssl`` dict makes PyMySQL require TLS; these are its default settings
+_TLS_DEFAULT: dict[str, Any] = {"check_hostname": False}
+
+
+def _native_type(spec: T.TypeSpec) -> str:
+    """The SQL of a native type: its declared text without ``auto_increment``."""
+    if spec.native_name == "serial":
+        return "bigint unsigned"
+    text = _AUTO_INCREMENT.sub("", spec.declared).strip()
+    if spec.native_name == "smallblob":  # not a MySQL type
+        return "blob"
+    return text
+
+
+def _catalog_type(column_type: str) -> str:
+    """``COLUMN_TYPE`` lower-cased, integer display widths dropped (``tinyint(1)`` kept)."""
+    text = column_type.lower()
+    if text.startswith("tinyint(1)"):
+        return text
+    return _DISPLAY_WIDTH.sub(r"\1", text)
+
+
+_ESCAPES = {"0": "\0", "n": "\n", "r": "\r", "t": "\t", "b": "\b", "Z": "\x1a"}
+
+
+def _unescape(body: str) -> str:
+    """Undo MySQL string-literal quoting: ``''`` → ``'`` and backslash escapes."""
+    out = []
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\" and i + 1 < len(body):
+            nxt = body[i + 1]
+            out.append(_ESCAPES.get(nxt, nxt))
+            i += 2
+        elif ch == "'" and body[i + 1 : i + 2] == "'":
+            out.append("'")
+            i += 2
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+def _constraint_order(table: str, name: str) -> tuple[str, str, int, str]:
+    """Sort key putting ``t_ibfk_2`` before ``t_ibfk_10`` (creation order of unnamed keys)."""
+    m = _NUMBER_SUFFIX.search(name)
+    stem = name[: m.start()] if m else name
+    return table, stem, int(m.group(1)) if m else -1, name
+
+
+def _implicit_fk_index(
+    name: str, parts: list[str], foreign_keys: Sequence[ForeignKey], constraints: set[str]
+) -> bool:
+    """True for the index InnoDB creates by itself to support a foreign key.
+
+    InnoDB names it after the constraint (when named) or after the first column; an
+    explicitly declared index on exactly the foreign-key columns cannot be told apart.
+    """
+    for fk in foreign_keys:
+        if tuple(parts) != fk.columns:
+            continue
+        first = fk.columns[0]
+        if name in constraints or name == first or re.fullmatch(re.escape(first) + r"_\d+", name):
+            return True
+    return False
