@@ -89,8 +89,10 @@ class Connection:
         if host and ":" in host:
             host, port_text = host.rsplit(":", 1)
             port = int(port_text)
-        if port is None:
+        if port is None and backend is None:
             port = _config_value(self._config, "database.port")
+        if port is None:
+            port = self.adapter.default_port
         if use_tls is None:
             use_tls = _config_value(self._config, "database.use_tls")
         if database_name is None:

@@ -76,6 +76,7 @@ class Backend(ABC):
     name: str = ""
     sqlglot_dialect: str = ""
     max_name_length: int = 64
+    default_port: int | None = None
 
     # ---------------------------------------------------------------- connection
     @abstractmethod

@@ -35,6 +35,7 @@ _DISPLAY_WIDTH = re.compile(r"^(tinyint|smallint|mediumint|int|integer|bigint)\(
 _AUTO_INCREMENT = re.compile(r"\s+auto_increment\b", re.IGNORECASE)
 _CURRENT_TIMESTAMP = re.compile(r"^current_timestamp(?:\(\s*(\d*)\s*\))?$", re.IGNORECASE)
 _NUMBER_SUFFIX = re.compile(r"(\d+)$")
+_QUOTED = re.compile(r"('(?:[^'\\]|\\.|'')*')|[^']+")
 
 
 class MySQLBackend(Backend):
@@ -43,6 +44,7 @@ class MySQLBackend(Backend):
     name = "mysql"
     sqlglot_dialect = "mysql"
     max_name_length = 64
+    default_port = 3306
     quote_char = "`"
 
     def __init__(self) -> None:
@@ -270,7 +272,7 @@ class MySQLBackend(Backend):
                     name=col,
                     sql_type=_catalog_type(ctype),
                     nullable=nullable == "YES",
-                    default=self._catalog_default(default, extra or ""),
+                    default=self._catalog_default(default),
                     comment=comment or "",
                     autoincrement="auto_increment" in (extra or "").lower(),
                 )
@@ -326,7 +328,7 @@ class MySQLBackend(Backend):
             info.indexes.append(Index(tuple(parts), entry["unique"], iname))
         return tables
 
-    def _catalog_default(self, text: str | None, extra: str) -> str | None:
+    def _catalog_default(self, text: str | None) -> str | None:
         """The column default as unquoted text (MariaDB quotes string defaults)."""
         if text is None:
             return None
@@ -376,15 +378,17 @@ def _native_type(spec: T.TypeSpec) -> str:
     """The SQL of a native type: its declared text without ``auto_increment``."""
     if spec.native_name == "serial":
         return "bigint unsigned"
-    text = _AUTO_INCREMENT.sub("", spec.declared).strip()
     if spec.native_name == "smallblob":  # not a MySQL type
         return "blob"
-    return text
+    return _AUTO_INCREMENT.sub("", spec.declared).strip()
 
 
 def _catalog_type(column_type: str) -> str:
-    """``COLUMN_TYPE`` lower-cased, integer display widths dropped (``tinyint(1)`` kept)."""
-    text = column_type.lower()
+    """``COLUMN_TYPE`` lower-cased outside quotes, integer display widths dropped.
+
+    ``tinyint(1)`` keeps its width, as MySQL 8 reports it.
+    """
+    text = _QUOTED.sub(lambda m: m.group(0) if m.group(1) else m.group(0).lower(), column_type)
     if text.startswith("tinyint(1)"):
         return text
     return _DISPLAY_WIDTH.sub(r"\1", text)
