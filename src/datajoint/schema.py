@@ -101,7 +101,9 @@ class Schema:
             )
         self.database = schema_name
         adapter = self.connection.adapter
-        if not adapter.schema_exists(self.connection.query, schema_name):
+        # loading the catalog first answers "exists" for any schema that has tables
+        has_tables = bool(self.connection.catalog.tables(schema_name))
+        if not has_tables and not adapter.schema_exists(self.connection.query, schema_name):
             if not self.create_schema:
                 raise DataJointError(
                     f"Database `{schema_name}` has not yet been declared. Set argument "

@@ -1,0 +1,379 @@
+"""PostgreSQL backend (psycopg 3).
+
+A DataJoint schema is a PostgreSQL schema inside the connection's database. Values are bound
+client-side (:class:`psycopg.ClientCursor`), so the format paramstyle works in any statement
+and the number of values per statement is unlimited. Catalog reading lives in
+:mod:`.postgres_catalog`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import logging
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import psycopg
+from psycopg.types.json import Jsonb
+
+from .. import errors
+from .. import types as T
+from ..heading import Attribute, ForeignKey, Index
+from . import postgres_catalog as catalog
+from .base import Backend, ConnectionInfo, TableInfo
+
+logger = logging.getLogger("datajoint")
+
+# SQLSTATE → DataJoint error (spec 08 §8.2)
+_SQLSTATES: dict[str, type[errors.DataJointError]] = {
+    "23505": errors.DuplicateError,
+    "23503": errors.IntegrityError,
+    "23502": errors.MissingAttributeError,
+    "42601": errors.QuerySyntaxError,
+    "42P01": errors.MissingTableError,
+    "42703": errors.UnknownAttributeError,
+    "08000": errors.LostConnectionError,
+    "08003": errors.LostConnectionError,
+    "08006": errors.LostConnectionError,
+    "57P01": errors.LostConnectionError,
+    "42501": errors.AccessError,
+}
+
+# (bits, unsigned) → (column type, lowest, highest); bounds None: the type's own range
+_INT_TYPES: dict[tuple[int, bool], tuple[str, int | None, int | None]] = {
+    (8, False): ("smallint", -128, 127),
+    (16, False): ("smallint", None, None),
+    (24, False): ("integer", -8388608, 8388607),
+    (32, False): ("integer", None, None),
+    (64, False): ("bigint", None, None),
+    (8, True): ("smallint", 0, 255),
+    (16, True): ("integer", 0, 65535),
+    (24, True): ("integer", 0, 16777215),
+    (32, True): ("bigint", 0, 4294967295),
+    (64, True): ("numeric(20,0)", 0, 18446744073709551615),
+}
+
+# libpq connection parameters accepted from a ``use_tls`` dict (MySQL-style keys mapped)
+_TLS_KEYS = {
+    "ca": "sslrootcert",
+    "cert": "sslcert",
+    "key": "sslkey",
+    "sslrootcert": "sslrootcert",
+    "sslcert": "sslcert",
+    "sslkey": "sslkey",
+    "sslcrl": "sslcrl",
+    "sslpassword": "sslpassword",
+    "sslmode": "sslmode",
+}
+
+_MARKER = re.compile(r"^:([^:]+):", re.DOTALL)
+_ENUM_REF = re.compile(r'^"((?:[^"]|"")+)"\."(enum_[0-9a-f]{8})"$')
+
+
+def enum_type_name(values: Sequence[str]) -> str:
+    """``enum_<h>``: h = first 8 hex digits of the MD5 of the values joined by ``_``.
+
+    The values are hashed in declared order (spec 01 §7.4).
+    """
+    digest = hashlib.md5("_".join(values).encode(), usedforsecurity=False).hexdigest()
+    return "enum_" + digest[:8]
+
+
+def _identity(text: str) -> str:
+    return text
+
+
+class PostgresBackend(Backend):
+    """The PostgreSQL backend (psycopg 3)."""
+
+    name = "postgresql"
+    sqlglot_dialect = "postgres"
+    max_name_length = 63
+    default_port = 5432
+    quote_char = '"'
+
+    # ---------------------------------------------------------------- connection
+    def connect(self, info: ConnectionInfo) -> psycopg.Connection:
+        """Open an autocommit connection; ``use_tls=None`` tries TLS, then falls back."""
+        params: dict[str, Any] = {
+            "host": info.host or "localhost",
+            "port": info.port,
+            "user": info.user,
+            "password": info.password,
+            "dbname": info.database_name or "postgres",
+        }
+        params = {k: v for k, v in params.items() if v is not None}
+        tls = info.use_tls
+        if tls is None:
+            try:
+                conn = self._open(params, {"sslmode": "require"})
+            except psycopg.OperationalError as exc:
+                logger.warning(
+                    "SSL connection failed (%s). Falling back to non-SSL connection. "
+                    "To require SSL, set use_tls=True explicitly.",
+                    str(exc).strip(),
+                )
+                conn = self._open(params, {"sslmode": "disable"})
+        elif isinstance(tls, dict):
+            ssl = {"sslmode": "require"}
+            ssl.update({_TLS_KEYS[k]: str(v) for k, v in tls.items() if k in _TLS_KEYS})
+            conn = self._open(params, ssl)
+        else:
+            conn = self._open(params, {"sslmode": "require" if tls else "disable"})
+        if info.init_command:
+            with conn.cursor() as cursor:
+                cursor.execute(info.init_command)
+        return conn
+
+    @staticmethod
+    def _open(params: dict[str, Any], ssl: dict[str, str]) -> psycopg.Connection:
+        return psycopg.connect(
+            **params,
+            **ssl,
+            autocommit=True,
+            connect_timeout=10,
+            prepare_threshold=None,
+            cursor_factory=psycopg.ClientCursor,
+        )
+
+    def execute(self, driver_conn: Any, sql: str, args: Sequence[Any] | None) -> Any:
+        cursor = psycopg.ClientCursor(driver_conn)
+        if args is None:
+            cursor.execute(sql)
+        else:
+            cursor.execute(sql, args if isinstance(args, Mapping) else tuple(args))
+        return cursor
+
+    @property
+    def driver_errors(self) -> tuple[type[BaseException], ...]:
+        return (psycopg.Error,)
+
+    def translate_error(self, exc: BaseException, sql: str = "") -> BaseException | None:
+        if not isinstance(exc, psycopg.Error):
+            return None
+        code = getattr(exc, "sqlstate", None)
+        message = str(exc).strip()
+        if code is None:
+            if isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError)):
+                return errors.LostConnectionError("Server connection lost", message)
+            return None
+        cls = _SQLSTATES.get(code)
+        if cls is None:
+            return None
+        if cls is errors.LostConnectionError:
+            return cls("Server connection lost", message)
+        if cls is errors.AccessError:
+            return cls("Insufficient privileges.", message, sql)
+        if cls in (errors.QuerySyntaxError, errors.MissingTableError):
+            return cls(message, sql)
+        return cls(message)
+
+    def connection_id(self, driver_conn: Any) -> int:
+        return int(self.execute(driver_conn, "SELECT pg_backend_pid()", None).fetchone()[0])
+
+    def begin_sql(self) -> str:
+        return "BEGIN"
+
+    def current_user_sql(self) -> str:
+        return "SELECT current_user"
+
+    # ---------------------------------------------------------------- schemas
+    def create_schema(self, query: Any, schema: str) -> None:
+        query(f"CREATE SCHEMA IF NOT EXISTS {self.quote(schema)}")
+
+    def drop_schema(self, query: Any, schema: str) -> None:
+        query(f"DROP SCHEMA IF EXISTS {self.quote(schema)} CASCADE")
+
+    def list_schemas(self, query: Any) -> list[str]:
+        sql = (
+            "SELECT nspname FROM pg_namespace "
+            "WHERE nspname NOT IN ('pg_catalog', 'information_schema') "
+            "AND nspname !~ '^pg_(toast|temp_)' ORDER BY nspname"
+        )
+        return [r[0] for r in query(sql).fetchall()]
+
+    def schema_exists(self, query: Any, schema: str) -> bool:
+        sql = "SELECT 1 FROM pg_namespace WHERE nspname = %s"
+        return bool(query(sql, (schema,)).fetchall())
+
+    # ---------------------------------------------------------------- DDL
+    def column_type(self, attr: Attribute, schema: str) -> str:
+        spec = attr.type
+        kind = spec.kind
+        if kind == T.INT:
+            sql = _INT_TYPES.get((spec.bits or 32, spec.unsigned), ("bigint", None, None))[0]
+            return "bigint" if spec.autoincrement and sql.startswith("numeric") else sql
+        if kind == T.FLOAT:
+            # native ``real`` is single precision on PostgreSQL (a double on MySQL)
+            single = spec.bits == 32 or spec.native_name == "real"
+            return "real" if single else "double precision"
+        if kind == T.DECIMAL:
+            if spec.precision is None:
+                return "numeric"
+            return f"numeric({spec.precision},{spec.scale or 0})"
+        if kind == T.DATETIME:
+            return "timestamp" if spec.precision is None else f"timestamp({spec.precision})"
+        if kind == T.TIME:
+            return "time" if spec.precision is None else f"time({spec.precision})"
+        if kind in (T.CHAR, T.VARCHAR):
+            if spec.length is None:
+                return spec.declared.lower()
+            return f"{'char' if kind == T.CHAR else 'varchar'}({spec.length})"
+        if kind == T.ENUM:
+            return catalog.enum_type_ref(schema, enum_type_name(spec.values))
+        if kind == T.CODEC:
+            return "jsonb" if spec.store is not None else "bytea"
+        simple = {
+            T.BOOL: "boolean",
+            T.UUID: "uuid",
+            T.JSON: "jsonb",
+            T.BYTES: "bytea",
+            T.DATE: "date",
+            T.YEAR: "smallint",
+            T.TEXT: "text",
+        }
+        return simple.get(kind, spec.declared)
+
+    def bool_literal(self, value: bool) -> str:
+        return "TRUE" if value else "FALSE"
+
+    def _check(self, attr: Attribute) -> str:
+        """The CHECK clause that keeps an integer in its declared range ('' if none needed)."""
+        spec = attr.type
+        if spec.kind != T.INT:
+            return ""
+        _, lo, hi = _INT_TYPES.get((spec.bits or 32, spec.unsigned), ("", None, None))
+        if lo is None or hi is None:
+            return ""
+        return f"CHECK ({self.quote(attr.name)} BETWEEN {lo} AND {hi})"
+
+    def _column_sql(self, attr: Attribute) -> str:
+        parts = [self.quote(attr.name), attr.sql_type or self.column_type(attr, "")]
+        if attr.autoincrement:
+            parts.append("GENERATED BY DEFAULT AS IDENTITY")
+        else:
+            parts.append(self.default_sql(attr))
+        check = self._check(attr)
+        if check:
+            parts.append(check)
+        return " ".join(parts)
+
+    @staticmethod
+    def stored_comment(attr: Attribute) -> str:
+        """The column comment; a native type gets the marker ``:<declared>:`` (spec 02 §4).
+
+        ``auto_increment`` is left out of the marker (the identity column carries it), so
+        that columns inheriting the marker through a foreign key are not auto-incremented.
+        """
+        comment = attr.comment
+        spec = attr.type
+        if spec.core or spec.native_name is None or _MARKER.match(comment):
+            return comment
+        declared = re.sub(r"\s+auto_increment$", "", spec.declared, flags=re.IGNORECASE)
+        if spec.native_name == "serial":
+            declared = "bigint"
+        return f":{declared}:{comment}"
+
+    def _enum_sql(self, attr: Attribute) -> str | None:
+        """The idempotent CREATE TYPE of an enum column's type (None: not one of ours)."""
+        m = _ENUM_REF.match(attr.sql_type)
+        if m is None or not attr.type.values:
+            return None
+        ref = f'"{m.group(1)}"."{m.group(2)}"'
+        members = ", ".join(self.quote_string(v) for v in attr.type.values)
+        tag = "$dj$"
+        while tag in members:
+            tag = tag[:-1] + "_$"
+        return (
+            f"DO {tag} BEGIN CREATE TYPE {ref} AS ENUM ({members}); "
+            f"EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END {tag}"
+        )
+
+    def _index_sql(self, ref: str, table: str, parts: Sequence[str], kind: str) -> str:
+        name = self.quote(catalog.index_name(table, parts, kind))
+        cols = ", ".join(p if p.startswith("(") else self.quote(p) for p in parts)
+        unique = "UNIQUE " if kind == "unique" else ""
+        return f"CREATE {unique}INDEX IF NOT EXISTS {name} ON {ref} ({cols})"
+
+    def create_table_sql(
+        self,
+        schema: str,
+        table: str,
+        attributes: Sequence[Attribute],
+        primary_key: Sequence[str],
+        foreign_keys: Sequence[ForeignKey],
+        indexes: Sequence[Index],
+        comment: str,
+    ) -> list[str]:
+        """Enum types, CREATE TABLE, indexes, foreign-key support indexes, comments."""
+        ref = self.table_ref(schema, table)
+        statements: list[str] = []
+        for attr in attributes:
+            if attr.type.kind == T.ENUM:
+                sql = self._enum_sql(attr)
+                if sql is not None and sql not in statements:
+                    statements.append(sql)
+        lines = [self._column_sql(a) for a in attributes]
+        if primary_key:
+            lines.append("PRIMARY KEY (" + ", ".join(self.quote(k) for k in primary_key) + ")")
+        for fk in foreign_keys:
+            cols = ", ".join(self.quote(c) for c in fk.columns)
+            refs = ", ".join(self.quote(c) for c in fk.ref_columns)
+            lines.append(
+                f"FOREIGN KEY ({cols}) REFERENCES {self.table_ref(*fk.parent)} ({refs})"
+                " ON UPDATE CASCADE ON DELETE RESTRICT"
+            )
+        statements.append(f"CREATE TABLE IF NOT EXISTS {ref} (\n  " + ",\n  ".join(lines) + "\n)")
+        for index in indexes:
+            kind = "unique" if index.unique else "index"
+            statements.append(self._index_sql(ref, table, index.parts, kind))
+        for cols in catalog.fk_support_columns(primary_key, foreign_keys, indexes):
+            statements.append(self._index_sql(ref, table, cols, "fk"))
+        if comment:
+            statements.append(f"COMMENT ON TABLE {ref} IS {self.quote_string(comment)}")
+        for attr in attributes:
+            text = self.stored_comment(attr)
+            if text:
+                statements.append(
+                    f"COMMENT ON COLUMN {ref}.{self.quote(attr.name)} IS {self.quote_string(text)}"
+                )
+        return statements
+
+    # ---------------------------------------------------------------- catalog
+    def classify(self, sql_type: str) -> T.TypeSpec:
+        if _ENUM_REF.match(sql_type):
+            return T.TypeSpec(sql_type, T.ENUM, False, native_name="enum")
+        return super().classify(sql_type)
+
+    def load_catalog(self, query: Any, schema: str) -> dict[str, TableInfo]:
+        return catalog.load_catalog(query, schema)
+
+    # ---------------------------------------------------------------- values
+    def to_driver(self, attr: Attribute, value: Any) -> Any:
+        kind = attr.type.kind
+        if kind == T.JSON:
+            if isinstance(value, str):
+                return Jsonb(value, dumps=_identity)  # already serialized
+            return Jsonb(value)
+        if kind == T.BOOL:
+            return bool(value)
+        if kind == T.UUID and not isinstance(value, uuid.UUID):
+            return uuid.UUID(str(value))
+        if (
+            kind == T.TIME
+            and isinstance(value, datetime.timedelta)
+            and datetime.timedelta(0) <= value < datetime.timedelta(days=1)
+        ):
+            return (datetime.datetime.min + value).time()
+        return value
+
+    def from_driver(self, attr: Attribute, values: list[Any]) -> list[Any]:
+        kind = attr.type.kind
+        if kind == T.JSON:
+            return values  # psycopg already parsed jsonb; never parse twice
+        if kind == T.CHAR:
+            return [v.rstrip(" ") if isinstance(v, str) else v for v in values]
+        return super().from_driver(attr, values)
