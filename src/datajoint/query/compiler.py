@@ -230,3 +230,32 @@ def compile_count(query: Any) -> tuple[str, list[Any]]:
     inner = compiler.select(query, query.heading.all_primary_key or None)
     tree = exp.select(exp.Count(this=exp.Star())).from_(inner.subquery(compiler.alias()))
     return compiler.finish(tree)
+
+
+def compile_delete(query: Any) -> tuple[str, list[Any]]:
+    """DELETE of the rows of a restricted table ``query`` from its base table.
+
+    Restrictions on the table itself go straight into the WHERE clause; anything else (a
+    projection, a join, a ``dj.Top``) selects the primary keys to delete through a derived table,
+    which every backend accepts even when it reads the table being deleted from.
+    """
+    compiler = Compiler(query.connection.adapter)
+    source = query._source
+    while not isinstance(source, tuple):
+        source = source._source
+    target = compiler.table(*source)
+    tree = exp.Delete(this=target)
+    if isinstance(query._source, tuple) and query._is_plain:
+        for condition in query._where:
+            tree = tree.where(compiler.condition(condition, query._source_heading), copy=False)
+    else:
+        keys = query.heading.primary_key
+        inner = compiler.select(query, keys).subquery(compiler.alias())
+        picked = exp.select(*[exp.column(k, quoted=True) for k in keys]).from_(inner)
+        left: exp.Expression = (
+            exp.column(keys[0], quoted=True)
+            if len(keys) == 1
+            else exp.Tuple(expressions=[exp.column(k, quoted=True) for k in keys])
+        )
+        tree = tree.where(exp.In(this=left, query=exp.paren(picked)), copy=False)
+    return compiler.finish(tree)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import sys
 from typing import Any
@@ -11,7 +12,9 @@ from ..declare.ddl import drop_table
 from ..declare.describe import describe
 from ..errors import DataJointError, MissingTableError
 from ..heading import Heading
-from ..query.expression import QueryExpression
+from ..query.compiler import compile_delete
+from ..query.conditions import Negate, Top, make_condition
+from ..query.expression import QueryExpression, is_expression
 from . import insert as _insert
 
 
@@ -51,6 +54,9 @@ class TableMeta(type):
 
     def __add__(cls, other: Any) -> Any:
         return cls() + other
+
+    def __len__(cls) -> int:
+        return len(cls())
 
     def __iter__(cls) -> Any:
         return iter(cls())
@@ -140,8 +146,31 @@ class Table(QueryExpression, metaclass=TableMeta):
         return tuple((a.name, a.name) for a in self.heading.all_attributes)
 
     @property
+    def _where(self) -> tuple[Any, ...]:  # type: ignore[override]
+        return self.__dict__.get("_restriction", ())
+
+    @property
+    def _top(self) -> Top | None:  # type: ignore[override]
+        return self.__dict__.get("_top_restriction")
+
+    @property
     def is_restricted(self) -> bool:
-        return False
+        return bool(self._where) or self._top is not None
+
+    def restrict(self, restriction: Any, semantic_check: bool = True) -> QueryExpression:
+        """Rows satisfying ``restriction``; a restricted table keeps its table methods."""
+        if self._top is not None:
+            return super().restrict(restriction, semantic_check)
+        restricted = copy.copy(self)
+        if isinstance(restriction, Top):
+            restricted._top_restriction = restriction
+        else:
+            condition = make_condition(restriction, is_expression)
+            restricted._restriction = (*self._where, condition)
+        return restricted
+
+    def __sub__(self, restriction: Any) -> QueryExpression:
+        return self.restrict(Negate(make_condition(restriction, is_expression)))
 
     # ---------------------------------------------------------------- data manipulation
     def insert(
@@ -191,8 +220,8 @@ class Table(QueryExpression, metaclass=TableMeta):
 
     def delete_quick(self, get_count: bool = False) -> int | None:
         """Delete the rows of this table without cascading."""
-        sql = f"DELETE FROM {self.full_table_name}"
-        cursor = self.connection.query(sql, None)
+        sql, params = compile_delete(self)
+        cursor = self.connection.query(sql, params)
         return cursor.rowcount if get_count else None
 
     def __repr__(self) -> str:
