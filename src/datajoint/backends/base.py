@@ -161,6 +161,32 @@ class Backend(ABC):
         """The SQL column type for an attribute's declared type on this backend."""
 
     @abstractmethod
+    def json_index_part(self, attribute: str, path: str, type_name: str | None) -> str:
+        """A functional index part extracting ``path`` from the JSON ``attribute``.
+
+        ``type_name`` is the declared DataJoint type of the extracted value (or None). Returns
+        the parenthesised expression; raises :class:`DataJointError` where the backend cannot
+        index expressions.
+        """
+
+    @staticmethod
+    def json_path_text(path: str) -> str:
+        """``a.b[0]`` → ``$.a.b[0]`` (the SQL/JSON path syntax of MySQL and SQLite)."""
+        return path if path.startswith("$") else "$." + path
+
+    @staticmethod
+    def json_path_elements(path: str) -> list[str]:
+        """``a.b[0]`` → ``["a", "b", "0"]`` (PostgreSQL's path-element form)."""
+        text = path[1:].lstrip(".") if path.startswith("$") else path
+        return [p for p in re.split(r"[.\[\]]+", text) if p]
+
+    def _json_type(self, type_name: str | None, schema: str = "") -> str | None:
+        if type_name is None:
+            return None
+        spec = T.parse_type(type_name)
+        return self.column_type(Attribute(name="_", type=spec), schema)
+
+    @abstractmethod
     def create_table_sql(
         self,
         schema: str,

@@ -165,6 +165,18 @@ class MySQLBackend(Backend):
         return bool(query(sql, (schema,)).fetchall())
 
     # ---------------------------------------------------------------- DDL
+    def json_index_part(self, attribute: str, path: str, type_name: str | None) -> str:
+        if self.is_mariadb:
+            raise errors.DeclarationError(
+                f"MariaDB cannot index the JSON path `{attribute}.{path}`: it has no functional "
+                "indexes. Index a regular attribute instead, or use MySQL or PostgreSQL."
+            )
+        returning = ""
+        if type_name is not None:
+            returning = " returning " + _json_returning(T.parse_type(type_name), type_name)
+        text = self.json_path_text(path).replace("'", "''")
+        return f"(json_value({self.quote(attribute)}, _utf8mb4'{text}'{returning}))"
+
     def column_type(self, attr: Attribute, schema: str) -> str:
         """The MySQL column type (spec 02 §3.1); native types pass through verbatim."""
         spec = attr.type
@@ -438,3 +450,22 @@ def _implicit_fk_index(
         if name in constraints or name == first or re.fullmatch(re.escape(first) + r"_\d+", name):
             return True
     return False
+
+
+def _json_returning(spec: T.TypeSpec, declared: str) -> str:
+    """The ``RETURNING`` type of ``json_value`` for a declared DataJoint type."""
+    kind = spec.kind
+    if kind in (T.CHAR, T.VARCHAR):
+        return f"char({spec.length})"
+    if kind == T.INT:
+        return "unsigned" if spec.unsigned else "signed"
+    if kind == T.FLOAT:
+        return "float" if spec.bits == 32 else "double"
+    if kind == T.DECIMAL:
+        return f"decimal({spec.precision},{spec.scale or 0})"
+    if kind in (T.DATE, T.DATETIME, T.TIME):
+        return kind
+    raise errors.DeclarationError(
+        f"Cannot index a JSON value as {declared!r}: use a string, integer, float, decimal, "
+        "date, datetime or time type."
+    )

@@ -200,6 +200,12 @@ class PostgresBackend(Backend):
         return bool(query(sql, (schema,)).fetchall())
 
     # ---------------------------------------------------------------- DDL
+    def json_index_part(self, attribute: str, path: str, type_name: str | None) -> str:
+        elements = ", ".join(self.quote_string(p) for p in self.json_path_elements(path))
+        extract = f"jsonb_extract_path_text({self.quote(attribute)}, {elements})"
+        sql_type = self._json_type(type_name)
+        return f"(({extract})::{sql_type})" if sql_type else f"({extract})"
+
     def column_type(self, attr: Attribute, schema: str) -> str:
         spec = attr.type
         kind = spec.kind

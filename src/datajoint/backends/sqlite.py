@@ -173,6 +173,12 @@ class SQLiteBackend(Backend):
         return bool(query(sql, (schema,)).fetchall())
 
     # ---------------------------------------------------------------- DDL
+    def json_index_part(self, attribute: str, path: str, type_name: str | None) -> str:
+        path_text = self.quote_string(self.json_path_text(path))
+        extract = f"json_extract({self.quote(attribute)}, {path_text})"
+        sql_type = self._json_type(type_name)
+        return f"(CAST({extract} AS {sql_type}))" if sql_type else f"({extract})"
+
     def column_type(self, attr: Attribute, schema: str) -> str:
         kind = attr.type.kind
         if kind in (T.INT, T.BOOL, T.YEAR):
@@ -349,17 +355,23 @@ class SQLiteBackend(Backend):
                 ForeignKey(tuple(entry["cols"]), (pschema, ptable), tuple(entry["refs"]))
             )
         idx: dict[tuple[str, str], dict[str, Any]] = {}
-        for tname, iname, unique, _origin, _seqno, col in query(
-            'SELECT m.name, il.name, il."unique", il.origin, ii.seqno, ii.name '
+        for tname, iname, unique, _origin, _seqno, col, index_sql in query(
+            'SELECT m.name, il.name, il."unique", il.origin, ii.seqno, ii.name, '
+            "(SELECT x.sql FROM sqlite_master x WHERE x.name = il.name) "
             "FROM sqlite_master m JOIN pragma_index_list(m.name) il "
             "JOIN pragma_index_info(il.name) ii "
             f"WHERE {scope} AND il.origin = 'c' ORDER BY m.name, il.name, ii.seqno",
             (n, prefix),
         ).fetchall():
-            entry = idx.setdefault((tname[n:], iname), {"unique": bool(unique), "parts": []})
+            entry = idx.setdefault(
+                (tname[n:], iname), {"unique": bool(unique), "parts": [], "sql": index_sql}
+            )
             entry["parts"].append(col)
         for (t, iname), entry in sorted(idx.items()):
-            tables[t].indexes.append(Index(tuple(entry["parts"]), entry["unique"], iname))
+            parts = entry["parts"]
+            if None in parts:  # an expression part: read the parts back from the index's SQL
+                parts = _index_parts(entry["sql"])
+            tables[t].indexes.append(Index(tuple(parts), entry["unique"], iname))
         return tables
 
     # ---------------------------------------------------------------- DML
@@ -430,3 +442,20 @@ def _unquote_default(text: str | None) -> str | None:
     if text.startswith("(strftime("):
         return "CURRENT_TIMESTAMP(3)"
     return text
+
+
+def _index_parts(create_index_sql: str) -> list[str]:
+    """The parts of ``CREATE INDEX … ON "t" (a, (expr))``: column names unquoted, expressions
+    as written."""
+    text = create_index_sql
+    body = text[text.index("(", text.upper().index(" ON ")) + 1 : text.rindex(")")]
+    parts, depth, current = [], 0, ""
+    for ch in body:
+        if ch == "," and depth == 0:
+            parts.append(current.strip())
+            current = ""
+            continue
+        depth += (ch == "(") - (ch == ")")
+        current += ch
+    parts.append(current.strip())
+    return [p[1:-1].replace('""', '"') if p.startswith('"') else p for p in parts]

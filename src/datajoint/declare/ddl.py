@@ -50,6 +50,7 @@ def prepare(
         table=table,
         context=context,
         column_type=lambda attr: adapter.column_type(attr, schema),
+        json_index_part=adapter.json_index_part,
         tier=tier,
         is_part=is_part,
         add_job_metadata=bool(_config(connection, "jobs.add_job_metadata", False)),

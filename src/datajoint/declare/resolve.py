@@ -78,6 +78,7 @@ def resolve(
     table: str,
     context: dict[str, Any],
     column_type: Any,
+    json_index_part: Any = None,
     tier: str = "Manual",
     is_part: bool = False,
     add_job_metadata: bool = False,
@@ -85,7 +86,8 @@ def resolve(
 ) -> Declaration:
     """Resolve a parsed definition into a :class:`Declaration`.
 
-    ``column_type(attr)`` returns the backend SQL type of a new attribute.
+    ``column_type(attr)`` returns the backend SQL type of a new attribute;
+    ``json_index_part(attribute, path, type)`` the backend's functional index part for a JSON path.
     """
     decl = Declaration(schema=schema, table=table, comment=spec.comment)
     seen: dict[str, Attribute] = {}
@@ -118,9 +120,15 @@ def resolve(
             parts = []
             for part in line.parts:
                 if isinstance(part, JsonPath):
-                    raise DeclarationError(
-                        f"JSON-path index parts are not supported yet, in line: {line.line}"
-                    )
+                    target = seen.get(part.attribute)
+                    if target is None or target.type.kind != T.JSON:
+                        raise DeclarationError(
+                            f"JSON-path index part `{part.attribute}.{part.path}` needs a json "
+                            f"attribute `{part.attribute}` in the definition, in line: "
+                            f"{line.line}"
+                        )
+                    parts.append(json_index_part(part.attribute, part.path, part.type))
+                    continue
                 if isinstance(part, str) and part not in seen:
                     raise DeclarationError(
                         f"Index attribute `{part}` not found in the definition, in line: "
