@@ -153,6 +153,10 @@ class Backend(ABC):
     def list_schemas(self, query: Any) -> list[str]: ...
 
     @abstractmethod
+    def schema_size(self, query: Any, schema: str) -> int:
+        """Bytes of data and indexes of the schema's tables."""
+
+    @abstractmethod
     def schema_exists(self, query: Any, schema: str) -> bool: ...
 
     # ---------------------------------------------------------------- DDL

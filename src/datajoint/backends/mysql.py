@@ -151,6 +151,13 @@ class MySQLBackend(Backend):
     def drop_schema(self, query: Any, schema: str) -> None:
         query(f"DROP DATABASE IF EXISTS {self.quote(schema)}", None)
 
+    def schema_size(self, query: Any, schema: str) -> int:
+        sql = (
+            "SELECT COALESCE(SUM(data_length + index_length), 0) "
+            "FROM information_schema.tables WHERE table_schema = %s"
+        )
+        return int(query(sql, (schema,)).fetchone()[0])
+
     def list_schemas(self, query: Any) -> list[str]:
         marks = ", ".join(["%s"] * len(SYSTEM_SCHEMAS))
         rows = query(

@@ -187,6 +187,14 @@ class PostgresBackend(Backend):
     def drop_schema(self, query: Any, schema: str) -> None:
         query(f"DROP SCHEMA IF EXISTS {self.quote(schema)} CASCADE")
 
+    def schema_size(self, query: Any, schema: str) -> int:
+        sql = (
+            "SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relkind = 'r'"
+        )
+        return int(query(sql, (schema,)).fetchone()[0])
+
     def list_schemas(self, query: Any) -> list[str]:
         sql = (
             "SELECT nspname FROM pg_namespace "

@@ -165,6 +165,14 @@ class SQLiteBackend(Backend):
         ).fetchall()
         return [r[0] for r in rows]
 
+    def schema_size(self, query: Any, schema: str) -> int:
+        prefix = schema + "."
+        sql = (
+            "SELECT COALESCE(SUM(d.pgsize), 0) FROM dbstat d JOIN sqlite_master m "
+            "ON m.name = d.name WHERE substr(m.tbl_name, 1, %s) = %s"
+        )
+        return int(query(sql, (len(prefix), prefix)).fetchone()[0])
+
     def list_schemas(self, query: Any) -> list[str]:
         return [r[0] for r in query('SELECT schema_name FROM "~schemas" ORDER BY 1').fetchall()]
 

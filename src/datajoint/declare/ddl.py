@@ -7,16 +7,9 @@ from typing import Any
 
 from ..catalog import LINEAGE_TABLE, stored_comment
 from ..errors import DeclarationError
-from ..heading import Attribute
-from ..types import parse_type
+from .lineage import write_lineage
 from .parser import parse_definition
 from .resolve import Declaration, check_types, resolve
-
-_LINEAGE_COLUMNS = (
-    ("table_name", "varchar(64)", "table name within the schema"),
-    ("attribute_name", "varchar(64)", "attribute name"),
-    ("lineage", "varchar(255)", "origin: schema.table.attribute"),
-)
 
 
 def _config(connection: Any, key: str, default: Any) -> Any:
@@ -94,33 +87,6 @@ def declare(
         write_lineage(connection, schema, table, decl.lineage)
     finally:
         connection.invalidate(schema)
-
-
-def write_lineage(connection: Any, schema: str, table: str, lineage: dict[str, str]) -> None:
-    """Replace the ``~lineage`` rows of ``table`` (creating the lineage table if needed)."""
-    adapter = connection.adapter
-    attributes = [
-        Attribute(name=name, type=parse_type(t), in_key=name != "lineage", comment=comment)
-        for name, t, comment in _LINEAGE_COLUMNS
-    ]
-    attributes = [replace(a, sql_type=adapter.column_type(a, schema)) for a in attributes]
-    for sql in adapter.create_table_sql(
-        schema, LINEAGE_TABLE, attributes, ["table_name", "attribute_name"], [], [], ""
-    ):
-        connection.query(sql, None)
-    ref = adapter.table_ref(schema, LINEAGE_TABLE)
-    connection.query(f"DELETE FROM {ref} WHERE table_name = %s", (table,))
-    if lineage:
-        sql, params = adapter.insert_sql(
-            schema,
-            LINEAGE_TABLE,
-            ["table_name", "attribute_name", "lineage"],
-            [(table, name, origin) for name, origin in lineage.items()],
-            attributes,
-            on_duplicate="replace",
-            primary_key=["table_name", "attribute_name"],
-        )
-        connection.query(sql, params)
 
 
 def drop_table(connection: Any, schema: str, table: str) -> None:

@@ -32,8 +32,11 @@ def _reference(fk: ForeignKey, names: dict[tuple[str, str], str]) -> str:
 
 def describe(table: Any, context: dict[str, Any] | None = None) -> str:
     """The definition text of ``table`` from its catalog heading (spec 01 §7.6)."""
-    heading: Heading = table.heading
-    names = _class_names(context)
+    return describe_heading(table.heading, _class_names(context))
+
+
+def describe_heading(heading: Heading, names: dict[tuple[str, str], str]) -> str:
+    """The definition text of a table heading; ``names`` maps parent tables to class names."""
     lines: list[str] = []
     if heading.comment:
         lines.append(f"# {heading.comment}")
