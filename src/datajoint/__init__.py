@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import errors
+from .blob import MatCell, MatStruct
 from .connection import Connection, conn
 from .errors import DataJointError, ThreadSafetyError
 from .heading import Heading
@@ -15,6 +16,7 @@ from .log import logger
 from .populate.autopopulate import Computed, Imported
 from .query.conditions import AndList, Not, Top
 from .query.expression import QueryExpression
+from .query.universal import U
 from .schema import Instance, Schema, VirtualModule, list_schemas, virtual_schema
 from .settings import config
 from .table.table import FreeTable, Table
@@ -33,6 +35,8 @@ __all__ = [
     "Instance",
     "Lookup",
     "Manual",
+    "MatCell",
+    "MatStruct",
     "Not",
     "Part",
     "QueryExpression",
@@ -40,6 +44,7 @@ __all__ = [
     "Table",
     "ThreadSafetyError",
     "Top",
+    "U",
     "VirtualModule",
     "__version__",
     "config",

@@ -12,6 +12,8 @@ from typing import Any
 
 import networkx as nx
 
+from .errors import AccessError
+
 _PART = re.compile(r"^(.+?)__[a-z][a-z0-9_]*$")
 
 
@@ -40,14 +42,16 @@ class Dependencies:
         self.connection = connection
         self.graph: nx.MultiDiGraph = nx.MultiDiGraph()
         self._loaded: set[str] = set()
+        self.inaccessible: set[str] = set()
 
     def load(self, schemas: list[str] | None = None) -> nx.MultiDiGraph:
         """Add the tables and foreign keys of ``schemas`` (default: all registered ones)."""
         for schema in schemas if schemas is not None else list(self.connection.schemas):
             if schema in self._loaded:
                 continue
+            tables = self.connection.catalog.tables(schema)
             self._loaded.add(schema)
-            for table, heading in self.connection.catalog.tables(schema).items():
+            for table, heading in tables.items():
                 if table.startswith("~"):
                     continue
                 child = node_name(schema, table)
@@ -67,6 +71,48 @@ class Dependencies:
                     )
         return self.graph
 
+    def load_downstream(self, schemas: list[str]) -> nx.MultiDiGraph:
+        """Load ``schemas`` and, until closure, every schema with foreign keys into them.
+
+        Schemas found this way are loaded whether or not they were activated in this process.
+        """
+        adapter = self.connection.adapter
+        pending = list(dict.fromkeys(schemas))
+        seen: set[str] = set()
+        while pending:
+            schema = pending.pop()
+            if schema in seen:
+                continue
+            seen.add(schema)
+            try:
+                self.load([schema])
+            except AccessError:
+                # a schema this user may not read: its tables stay out of the graph, and the
+                # database refuses operations that would need them (reported by the caller)
+                self.inaccessible.add(schema)
+                continue
+            for other in adapter.referencing_schemas(self.connection.query, schema):
+                if other not in seen:
+                    pending.append(other)
+        return self.graph
+
+    def edges(self, parent: str, child: str) -> list[dict[str, Any]]:
+        """The data of every foreign key from ``child`` to ``parent`` (one per constraint)."""
+        return list(self.graph.get_edge_data(parent, child, default={}).values())
+
+    def master(self, node: str) -> str | None:
+        """The master node of a part table node, if the master is in the graph."""
+        schema, table = split_node(node)
+        name = master_of(table)
+        if name is None:
+            return None
+        master = node_name(schema, name)
+        return master if master in self.graph else None
+
+    def parts(self, master: str) -> list[str]:
+        """The part tables of ``master`` that are in the graph."""
+        return [n for n in self.graph if n != master and self.master(n) == master]
+
     def parents(self, node: str) -> list[str]:
         return list(dict.fromkeys(self.graph.predecessors(node)))
 
@@ -79,9 +125,33 @@ class Dependencies:
         return [n for n in self.topo_sort() if n in nodes]
 
     def topo_sort(self, nodes: list[str] | None = None) -> list[str]:
-        """Topological order in which every part follows its master directly."""
-        graph = self.graph if nodes is None else self.graph.subgraph(nodes)
-        order = list(nx.lexicographical_topological_sort(nx.DiGraph(graph)))
+        """Topological order in which every part follows its master directly.
+
+        A part's other parents come before its master (spec 08 §4.3): masters and their parts
+        are sorted as one unit. When that is impossible (a part referencing a descendant of
+        its master), parts are moved after their masters in the plain topological order.
+        """
+        graph = nx.DiGraph(self.graph if nodes is None else self.graph.subgraph(nodes))
+        unit = {}
+        for node in graph:
+            schema, table = split_node(node)
+            master = master_of(table)
+            master_node = node_name(schema, master) if master is not None else None
+            unit[node] = master_node if master_node in graph else node
+        units = nx.DiGraph()
+        units.add_nodes_from(set(unit.values()))
+        units.add_edges_from((unit[a], unit[b]) for a, b in graph.edges if unit[a] != unit[b])
+        if nx.is_directed_acyclic_graph(units):
+            order = list(nx.lexicographical_topological_sort(graph))
+            members: dict[str, list[str]] = {}
+            for node in order:
+                members.setdefault(unit[node], []).append(node)
+            return [
+                node
+                for head in nx.lexicographical_topological_sort(units)
+                for node in [head, *(n for n in members[head] if n != head)]
+            ]
+        order = list(nx.lexicographical_topological_sort(graph))
         masters: dict[str, list[str]] = {}
         rest = []
         for node in order:

@@ -8,6 +8,7 @@ import types
 import warnings
 from typing import Any
 
+from . import utils
 from .catalog import LINEAGE_TABLE
 from .connection import Connection, conn
 from .declare.ddl import declare
@@ -16,6 +17,7 @@ from .declare.lineage import read_lineage, rebuild_lineage
 from .dependencies import master_of, split_node
 from .errors import AccessError, DataJointError
 from .populate.autopopulate import Computed, Imported
+from .populate.jobs import Job, schema_jobs
 from .settings import build_config, check_thread_safe
 from .table.table import FreeTable, Table
 from .table.tiers import Lookup, Manual, Part, tier_of, to_camel_case
@@ -262,11 +264,8 @@ class Schema:
         if prompt is None:
             prompt = bool(_config(self.connection, "safemode", True))
         if prompt:
-            answer = ""
-            while answer not in ("yes", "no"):
-                answer = input(f"Proceed to delete entire schema `{database}`? [yes, No]: ")
-                answer = answer.strip().lower() or "no"
-            if answer != "yes":
+            question = f"Proceed to delete entire schema `{database}`?"
+            if utils.user_choice(question, default="no") != "yes":
                 return
         try:
             adapter.drop_schema(self.connection.query, database)
@@ -277,6 +276,11 @@ class Schema:
         finally:
             self.connection.invalidate(database)
             self.connection.schemas.pop(database, None)
+
+    @property
+    def jobs(self) -> list[Job]:
+        """Jobs tables of the schema's auto-populated tables that have one (spec 05 §7.1)."""
+        return schema_jobs(self, {"Imported": Imported, "Computed": Computed})
 
     # ---------------------------------------------------------------- lineage and size
     @property

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import json
+import math
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -197,11 +198,18 @@ def _build(name: str, m: re.Match[str], text: str) -> TypeSpec:
         return TypeSpec(text, DATETIME, True, precision=precision)
     if name == "string_core":
         kind = CHAR if m.group(1).lower() == "char" else VARCHAR
+        if int(m.group(2)) < 1:
+            raise DeclarationError(f"Unsupported attribute type {text!r}: the length must be >= 1")
         return TypeSpec(text, kind, True, length=int(m.group(2)))
     if name == "enum":
         return TypeSpec(text, ENUM, True, values=parse_enum_values(m.group(1)))
     if name == "decimal":
-        return TypeSpec(text, DECIMAL, True, precision=int(m.group(1)), scale=int(m.group(2)))
+        precision, scale = int(m.group(1)), int(m.group(2))
+        if precision < 1 or scale > precision:
+            raise DeclarationError(
+                f"Unsupported attribute type {text!r}: decimal(p, s) needs 1 <= p and s <= p"
+            )
+        return TypeSpec(text, DECIMAL, True, precision=precision, scale=scale)
     if name == "int_native":
         if m.group(4):
             return TypeSpec(text, INT, False, bits=64, autoincrement=True, native_name="serial")
@@ -277,34 +285,37 @@ def to_core_value(spec: TypeSpec, value: object, name: str) -> object:
     if isinstance(value, np.generic) and kind != JSON:
         value = value.item()
     if kind in (INT, FLOAT, DECIMAL, YEAR):
+        given = value
         if isinstance(value, str):
             text = value.strip()
             if text == "":
                 return USE_DEFAULT
             try:
-                value = decimal.Decimal(text) if kind == DECIMAL else float(text)
+                value = float(text) if kind == FLOAT else decimal.Decimal(text)
             except (ValueError, decimal.InvalidOperation):
                 raise ValueConversionError(
                     f"Attribute `{name}` ({spec.declared}) cannot take the value {value!r}: "
                     "not a number."
                 ) from None
-            if kind in (INT, YEAR):
-                if value != int(value):
-                    raise ValueConversionError(
-                        f"Attribute `{name}` ({spec.declared}) needs an integer, got {text!r}."
-                    )
-                value = int(value)
         if isinstance(value, bool):
             return int(value)
-        if isinstance(value, float) and _is_nan(value):
+        if isinstance(value, (float, decimal.Decimal)) and _is_nan(value):
             return USE_DEFAULT
+        if kind in (INT, YEAR) and isinstance(value, (float, decimal.Decimal)):
+            if not math.isfinite(value) or value != int(value):
+                raise ValueConversionError(
+                    f"Attribute `{name}` ({spec.declared}) needs an integer, got {given!r}."
+                )
+            value = int(value)
+        if isinstance(value, decimal.Decimal) and kind == FLOAT:
+            value = float(value)
+        if kind == FLOAT and spec.core and spec.bits == 32 and isinstance(value, (int, float)):
+            value = _to_float32(value, spec, name)
         if kind == DECIMAL:
             if isinstance(value, float):
                 return decimal.Decimal(repr(value))
             if isinstance(value, (int, decimal.Decimal)):
                 return decimal.Decimal(value)
-        if isinstance(value, decimal.Decimal) and kind == FLOAT:
-            return float(value)
         if not isinstance(value, (int, float, decimal.Decimal)):
             raise ValueConversionError(
                 f"Attribute `{name}` ({spec.declared}) cannot take a value of type "
@@ -347,28 +358,99 @@ def to_core_value(spec: TypeSpec, value: object, name: str) -> object:
     if kind == BYTES:
         if isinstance(value, (bytearray, memoryview)):
             return bytes(value)
+        if spec.core and not isinstance(value, bytes):
+            raise ValueConversionError(
+                f"Attribute `{name}` (bytes) takes bytes, bytearray or memoryview, not "
+                f"{type(value).__name__}; encode text first or use a <blob> attribute."
+            )
         return value
     if kind == DATE:
         if isinstance(value, datetime.datetime):
             return value.date()
         if isinstance(value, str):
             try:
-                return datetime.date.fromisoformat(value.strip()[:10])
+                text = value.strip()
+                if len(text) > 10:  # a datetime string: keep its date
+                    return datetime.datetime.fromisoformat(text).date()
+                return datetime.date.fromisoformat(text)
             except ValueError:
-                return value
+                raise ValueConversionError(
+                    f"Attribute `{name}` (date) cannot take {value!r}: use a datetime.date or "
+                    "an ISO date string such as '2024-01-31'."
+                ) from None
+        if isinstance(value, np.datetime64):
+            return value.astype("datetime64[D]").item()
+        if not isinstance(value, datetime.date):
+            raise ValueConversionError(
+                f"Attribute `{name}` (date) cannot take a value of type {type(value).__name__}: "
+                "use a datetime.date or an ISO date string such as '2024-01-31'."
+            )
         return value
     if kind == DATETIME:
         if isinstance(value, str):
             try:
-                return datetime.datetime.fromisoformat(value.strip())
+                value = datetime.datetime.fromisoformat(value.strip())
             except ValueError:
-                return value
+                raise ValueConversionError(
+                    f"Attribute `{name}` ({spec.declared}) cannot take {value!r}: use a "
+                    "datetime.datetime or an ISO string such as '2024-01-31 12:00:00'."
+                ) from None
+        if isinstance(value, np.datetime64):
+            value = value.astype("datetime64[us]").item()
         if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
             return datetime.datetime(value.year, value.month, value.day)
-        if isinstance(value, np.datetime64):
-            return value.astype("datetime64[us]").item()
+        if isinstance(value, datetime.datetime):
+            if value.tzinfo is not None:  # datetimes are stored as naive UTC (spec 02 §3.1)
+                value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+            return round_datetime(value, spec.precision or 0)
+        if spec.core:
+            raise ValueConversionError(
+                f"Attribute `{name}` ({spec.declared}) cannot take a value of type "
+                f"{type(value).__name__}: use a datetime.datetime or an ISO string."
+            )
         return value
+    if kind in (CHAR, VARCHAR, TEXT, ENUM) and isinstance(value, _NOT_TEXT):
+        raise ValueConversionError(
+            f"Attribute `{name}` ({spec.declared}) takes text, not {type(value).__name__}; "
+            "use a json or <blob> attribute for structured values."
+        )
+    if kind == ENUM and spec.values and value not in spec.values:
+        raise ValueConversionError(
+            f"Attribute `{name}` cannot take {value!r}: the members of {spec.declared} are "
+            f"{', '.join(repr(v) for v in spec.values)} (case-sensitive)."
+        )
     return value
+
+
+_NOT_TEXT = (dict, list, tuple, set, bytes, bytearray, memoryview)
+
+
+def round_datetime(value: datetime.datetime, precision: int) -> datetime.datetime:
+    """``value`` rounded (half up) to ``precision`` fractional digits of a second.
+
+    Every backend then stores the same value: MySQL rounds, MariaDB truncates, PostgreSQL's
+    ``timestamp`` keeps microseconds and SQLite stores text.
+    """
+    quantum = 10 ** (6 - max(0, min(precision, 6)))
+    remainder = value.microsecond % quantum
+    if remainder == 0:
+        return value
+    value = value - datetime.timedelta(microseconds=remainder)
+    if 2 * remainder >= quantum:
+        value = value + datetime.timedelta(microseconds=quantum)
+    return value
+
+
+def _to_float32(value: float, spec: TypeSpec, name: str) -> float:
+    """The nearest binary32 value, widened back to a Python float (spec 02 §3.1)."""
+    with np.errstate(over="ignore"):
+        narrowed = float(np.float32(value))
+    if narrowed in (float("inf"), float("-inf")) and abs(value) != float("inf"):
+        raise ValueConversionError(
+            f"Attribute `{name}` ({spec.declared}) cannot take {value!r}: out of the float32 "
+            "range (about ±3.4e38). Use float64."
+        )
+    return narrowed
 
 
 def _json_default(value: object) -> object:

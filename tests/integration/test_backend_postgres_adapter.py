@@ -444,11 +444,11 @@ def test_insert_defaults_and_conflicts(
     sql, params = b.insert_sql(SCHEMA, "session", session_cols, [(1, 1, DEFAULT)], session_attrs)
     with pytest.raises(errors.MissingAttributeError):
         query(sql, params)
-    # range check of uint8 is enforced by the database (untranslated CHECK violation)
+    # range check of uint8 is enforced by the database (CHECK violation -> ValueConversionError)
     sql, params = b.insert_sql(
         SCHEMA, "subject", ["subject_id", "litter"], [(7, 256)], [attrs[0], attrs[4]]
     )
-    with pytest.raises(psycopg.errors.CheckViolation):
+    with pytest.raises(errors.ValueConversionError):
         query(sql, params)
     # auto-increment and an all-default row
     query(b.insert_default_row_sql(SCHEMA, "counter"))

@@ -65,16 +65,27 @@ def _connections(tmp_path_factory: pytest.TempPathFactory) -> dict:
         c.close()
 
 
-@pytest.fixture
-def connection(backend_name: str, _connections: dict, tmp_path_factory) -> dj.Connection:
-    """The shared connection of this backend (reopened if a test closed it)."""
-    c = _connections.get(backend_name)
+def shared_connection(
+    backend_name: str, connections: dict, tmp_path_factory: pytest.TempPathFactory
+) -> dj.Connection:
+    """The session's connection of this backend (reopened if a test closed it).
+
+    Module-scoped fixtures may use it; those that must not see a connection closed by another
+    test open their own with :func:`open_connection`.
+    """
+    c = connections.get(backend_name)
     if c is None or not c.is_connected:
         c = open_connection(backend_name, tmp_path_factory)
-        _connections[backend_name] = c
+        connections[backend_name] = c
     if c.in_transaction:
         c.cancel_transaction()
     return c
+
+
+@pytest.fixture
+def connection(backend_name: str, _connections: dict, tmp_path_factory) -> dj.Connection:
+    """The shared connection of this backend (reopened if a test closed it)."""
+    return shared_connection(backend_name, _connections, tmp_path_factory)
 
 
 def new_schema_name(prefix: str = "djtest") -> str:

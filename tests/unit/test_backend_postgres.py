@@ -390,8 +390,20 @@ def test_translate_error_args(pg: PostgresBackend) -> None:
     "exc",
     [
         pge.CheckViolation("check"),
-        pge.DivisionByZero("zero"),
         pge.InvalidTextRepresentation("bad"),
+        pge.StringDataRightTruncation("long"),
+    ],
+)
+def test_value_errors_translated(pg: PostgresBackend, exc: Exception) -> None:
+    translated = pg.translate_error(exc)
+    assert isinstance(translated, errors.ValueConversionError)
+    assert isinstance(translated, ValueError)
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        pge.DivisionByZero("zero"),
         psycopg.ProgrammingError("no results"),
         ValueError("not a driver error"),
     ],

@@ -19,9 +19,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy
+
 from .. import types as T
 from ..errors import DataJointError
 from ..heading import Attribute, ForeignKey, Index
+from . import fragments
 
 DEFAULT = T.USE_DEFAULT  # marks a cell of an INSERT that takes the column default
 
@@ -56,6 +59,30 @@ class TableInfo:
 
 
 @dataclass(frozen=True)
+class AlterChange:
+    """One change of ``alter()``: ``kind`` is ``add``, ``drop``, ``change`` (rename, maybe
+    modify) or ``modify``; ``after`` names the attribute to place the column after (None:
+    position unchanged)."""
+
+    kind: str
+    old: Attribute | None = None
+    new: Attribute | None = None
+    after: str | None = None
+
+    @property
+    def definition_changed(self) -> bool:
+        """True when type, nullability or default differ (not just name or comment)."""
+        if self.old is None or self.new is None:
+            return True
+        a, b = self.old, self.new
+        return (a.sql_type.lower(), a.nullable, a.default) != (
+            b.sql_type.lower(),
+            b.nullable,
+            b.default,
+        )
+
+
+@dataclass(frozen=True)
 class ConnectionInfo:
     """What is needed to open a connection."""
 
@@ -77,6 +104,7 @@ class Backend(ABC):
     sqlglot_dialect: str = ""
     max_name_length: int = 64
     default_port: int | None = None
+    having_aliases: bool = False  # HAVING may name select-list aliases
 
     # ---------------------------------------------------------------- connection
     @abstractmethod
@@ -173,6 +201,11 @@ class Backend(ABC):
         index expressions.
         """
 
+    def json_value_sql(self, attribute: str, path: str, type_name: str | None) -> str:
+        """SQL extracting ``path`` from the JSON ``attribute`` as text, or cast to the
+        DataJoint type ``type_name`` (parenthesised; used by queries, spec 03 §3.3)."""
+        return self.json_index_part(attribute, path, type_name)
+
     @staticmethod
     def json_path_text(path: str) -> str:
         """``a.b[0]`` → ``$.a.b[0]`` (the SQL/JSON path syntax of MySQL and SQLite)."""
@@ -228,6 +261,13 @@ class Backend(ABC):
         if attr.type.kind == T.BOOL and text.lower() in ("true", "false"):
             return self.bool_literal(text.lower() == "true")
         return self.quote_string(text)
+
+    def adapt_fragment(self, tree: Any, booleans: frozenset[str] = frozenset()) -> Any:
+        """A user SQL fragment's sqlglot tree (parsed as MySQL) made valid for this backend.
+
+        ``booleans`` names the boolean columns the fragment may compare with 0 or 1.
+        """
+        return fragments.adapt(self.name, tree, booleans)
 
     def bool_literal(self, value: bool) -> str:
         return "1" if value else "0"
@@ -288,6 +328,67 @@ class Backend(ABC):
     def default_cell(self, attr: Attribute) -> str:
         return "DEFAULT"
 
+    def update_sql(
+        self,
+        schema: str,
+        table: str,
+        values: Sequence[tuple[Attribute, Any]],
+        key: Sequence[tuple[str, Any]],
+    ) -> tuple[str, list[Any]]:
+        """``UPDATE … SET`` of ``values`` (``DEFAULT`` cells take the column default) for the
+        row whose primary key equals ``key``."""
+        params: list[Any] = []
+        sets = []
+        for attr, value in values:
+            if value is DEFAULT:
+                sets.append(f"{self.quote(attr.name)} = {self.default_cell(attr)}")
+            else:
+                sets.append(f"{self.quote(attr.name)} = %s")
+                params.append(value)
+        where = []
+        for name, value in key:
+            where.append(f"{self.quote(name)} = %s")
+            params.append(value)
+        sql = (
+            f"UPDATE {self.table_ref(schema, table)} SET {', '.join(sets)} "
+            f"WHERE {' AND '.join(where)}"
+        )
+        return sql, params
+
+    def insert_select_sql(
+        self,
+        schema: str,
+        table: str,
+        columns: Sequence[str],
+        select_sql: str,
+        *,
+        on_duplicate: str | None = None,
+        primary_key: Sequence[str] = (),
+    ) -> str:
+        """``INSERT INTO t (columns) <select_sql>`` with the duplicate handling of
+        :meth:`insert_sql`."""
+        cols = ",".join(self.quote(c) for c in columns)
+        sql = f"INSERT INTO {self.table_ref(schema, table)} ({cols}) {select_sql}"
+        return sql + self.on_duplicate_sql(on_duplicate, columns, primary_key)
+
+    def alter_table_sql(
+        self,
+        schema: str,
+        table: str,
+        changes: Sequence[AlterChange],
+        comment: str | None = None,
+    ) -> list[str]:
+        """Statements applying ``changes`` to secondary attributes (and the table comment).
+
+        Attributes carry ``sql_type`` and their *stored* comment, as in
+        :meth:`create_table_sql`. Raises :class:`DataJointError` for what the backend cannot do.
+        """
+        raise DataJointError(f"alter() is not supported on the {self.name} backend.")
+
+    def referencing_schemas(self, query: Any, schema: str) -> list[str]:
+        """Other schemas holding tables with foreign keys into ``schema`` (that this user sees)."""
+        return []
+
     def insert_default_row_sql(self, schema: str, table: str) -> str:
         return f"INSERT INTO {self.table_ref(schema, table)} DEFAULT VALUES"
 
@@ -318,9 +419,16 @@ class Backend(ABC):
         """Convert one fetched column (non-NULL values and None) to the Python types of spec 02."""
         kind = attr.type.kind
         conv = _COMMON_DECODERS.get(kind)
+        if kind == T.FLOAT and attr.type.core and attr.type.bits == 32:
+            conv = _to_float32
         if conv is None:
             return values
         return [None if v is None else conv(v) for v in values]
+
+
+def _to_float32(v: Any) -> float:
+    """A float32 value as the nearest binary32 widened to float, whatever the driver sent."""
+    return float(numpy.float32(v))
 
 
 def _to_uuid(v: Any) -> uuid.UUID:

@@ -7,6 +7,7 @@ the catalog is read from ``information_schema`` in four queries per schema.
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -16,7 +17,7 @@ import pymysql
 from .. import errors
 from .. import types as T
 from ..heading import Attribute, ForeignKey, Index
-from .base import Backend, ColumnInfo, ConnectionInfo, TableInfo
+from .base import AlterChange, Backend, ColumnInfo, ConnectionInfo, TableInfo
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ class MySQLBackend(Backend):
     """MySQL 8 and MariaDB through PyMySQL."""
 
     name = "mysql"
+    having_aliases = True
     sqlglot_dialect = "mysql"
     max_name_length = 64
     default_port = 3306
@@ -127,6 +129,10 @@ class MySQLBackend(Backend):
             return errors.MissingAttributeError(message)
         if code == 1054:
             return errors.UnknownAttributeError(message)
+        if code in _DATA_ERRORS:
+            return errors.ValueConversionError(message)
+        if code in _DDL_ERRORS:
+            return errors.QueryError(message, sql)
         return None
 
     def connection_id(self, driver_conn: Any) -> int:
@@ -183,6 +189,14 @@ class MySQLBackend(Backend):
             returning = " returning " + _json_returning(T.parse_type(type_name), type_name)
         text = self.json_path_text(path).replace("'", "''")
         return f"(json_value({self.quote(attribute)}, _utf8mb4'{text}'{returning}))"
+
+    def json_value_sql(self, attribute: str, path: str, type_name: str | None) -> str:
+        # CAST rather than RETURNING: MariaDB's json_value has no RETURNING clause
+        text = self.json_path_text(path).replace("'", "''")
+        extract = f"json_value({self.quote(attribute)}, _utf8mb4'{text}')"
+        if type_name is None:
+            return f"({extract})"
+        return f"(CAST({extract} AS {_json_returning(T.parse_type(type_name), type_name)}))"
 
     def column_type(self, attr: Attribute, schema: str) -> str:
         """The MySQL column type (spec 02 §3.1); native types pass through verbatim."""
@@ -248,10 +262,16 @@ class MySQLBackend(Backend):
                 f"{self.table_ref(*fk.parent)} ({self._names(fk.ref_columns)})"
                 " ON UPDATE CASCADE ON DELETE RESTRICT"
             )
+        fk_columns = {tuple(fk.columns) for fk in foreign_keys}
         for index in indexes:
             head = "unique index" if index.unique else "index"
-            if index.name:
-                head += " " + self.quote(index.name)
+            name = index.name
+            if name is None and not index.unique and tuple(index.parts) in fk_columns:
+                # InnoDB would name it like the index it creates for the foreign key, so the
+                # catalog could not tell the declared index from that implicit one
+                name = ("ix_" + "_".join(index.parts))[: self.max_name_length]
+            if name:
+                head += " " + self.quote(name)
             parts = ",".join(p if p.startswith("(") else self.quote(p) for p in index.parts)
             lines.append(f"{head} ({parts})")
         return [
@@ -362,6 +382,46 @@ class MySQLBackend(Backend):
                 return _unescape(text[1:-1])
         return text
 
+    def _column_definition(self, a: Attribute, schema: str) -> str:
+        parts = [self.quote(a.name), a.sql_type or self.column_type(a, schema), self.default_sql(a)]
+        if a.comment:
+            parts.append("COMMENT " + self.quote_string(a.comment))
+        return " ".join(parts)
+
+    def alter_table_sql(
+        self,
+        schema: str,
+        table: str,
+        changes: Sequence[AlterChange],
+        comment: str | None = None,
+    ) -> list[str]:
+        """One ``ALTER TABLE`` with ADD/DROP/CHANGE/MODIFY clauses (spec 01 §8.2)."""
+        clauses = []
+        for c in changes:
+            after = f" AFTER {self.quote(c.after)}" if c.after else ""
+            if c.kind == "drop":
+                clauses.append(f"DROP COLUMN {self.quote(c.old.name)}")
+            elif c.kind == "add":
+                clauses.append(f"ADD COLUMN {self._column_definition(c.new, schema)}{after}")
+            elif c.kind == "change":
+                definition = self._column_definition(c.new, schema)
+                clauses.append(f"CHANGE COLUMN {self.quote(c.old.name)} {definition}{after}")
+            else:
+                clauses.append(f"MODIFY COLUMN {self._column_definition(c.new, schema)}{after}")
+        if comment is not None:
+            clauses.append(f"COMMENT = {self.quote_string(comment)}")
+        if not clauses:
+            return []
+        return [f"ALTER TABLE {self.table_ref(schema, table)} " + ", ".join(clauses)]
+
+    def referencing_schemas(self, query: Any, schema: str) -> list[str]:
+        rows = query(
+            "SELECT DISTINCT table_schema FROM information_schema.key_column_usage "
+            "WHERE referenced_table_schema = %s AND table_schema <> %s",
+            (schema, schema),
+        ).fetchall()
+        return sorted(r[0] for r in rows)
+
     # ---------------------------------------------------------------- DML
     def insert_default_row_sql(self, schema: str, table: str) -> str:
         return f"INSERT INTO {self.table_ref(schema, table)} () VALUES ()"
@@ -384,10 +444,29 @@ class MySQLBackend(Backend):
         kind = attr.type.kind
         if kind == T.BOOL:
             return int(bool(value))
+        if kind == T.FLOAT and isinstance(value, float) and math.isinf(value):
+            raise errors.ValueConversionError(
+                f"Attribute `{attr.name}` cannot take {value}: MySQL and MariaDB cannot store "
+                "infinite floats. Store NULL (or a sentinel value) instead."
+            )
         if kind == T.UUID and hasattr(value, "bytes"):
             return value.bytes
         return value
 
+
+# a value the column cannot hold: out of range (1264), truncated (1265), incorrect value
+# (1292, 1366, 1411), too long (1406), CHECK constraint failed (3819 MySQL, 4025 MariaDB)
+_DATA_ERRORS = frozenset({1264, 1265, 1292, 1366, 1406, 1411, 3819, 4025})
+
+# a table definition the server refuses: foreign key cannot be formed (1005, 1215, 1822),
+# name too long (1059), duplicate column or key name (1060, 1061), invalid default (1067),
+# key too long (1071), column too long (1074), blob/text default (1101), row too large (1118),
+# bad column name (1166), blob in key (1170), precision or scale too big (1425-1427),
+# incompatible foreign-key columns (3780)
+_DDL_ERRORS = frozenset(
+    {1005, 1059, 1060, 1061, 1067, 1071, 1074, 1101, 1118, 1166, 1170, 1215}
+    | {1425, 1426, 1427, 1822, 3780}
+)
 
 # a non-empty ``ssl`` dict makes PyMySQL require TLS; these are its default settings
 _TLS_DEFAULT: dict[str, Any] = {"check_hostname": False}

@@ -23,7 +23,7 @@ from .. import errors
 from .. import types as T
 from ..heading import Attribute, ForeignKey, Index
 from . import postgres_catalog as catalog
-from .base import Backend, ConnectionInfo, TableInfo
+from .base import AlterChange, Backend, ConnectionInfo, TableInfo
 
 logger = logging.getLogger("datajoint")
 
@@ -31,6 +31,7 @@ logger = logging.getLogger("datajoint")
 _SQLSTATES: dict[str, type[errors.DataJointError]] = {
     "23505": errors.DuplicateError,
     "23503": errors.IntegrityError,
+    "2BP01": errors.IntegrityError,  # dependent objects still exist (drop of a referenced table)
     "23502": errors.MissingAttributeError,
     "42601": errors.QuerySyntaxError,
     "42P01": errors.MissingTableError,
@@ -40,6 +41,24 @@ _SQLSTATES: dict[str, type[errors.DataJointError]] = {
     "08006": errors.LostConnectionError,
     "57P01": errors.LostConnectionError,
     "42501": errors.AccessError,
+    # a value the column cannot hold: string too long, numeric out of range, invalid text,
+    # invalid or out-of-range datetime, CHECK constraint (integer ranges)
+    "22001": errors.ValueConversionError,
+    "22003": errors.ValueConversionError,
+    "22P02": errors.ValueConversionError,
+    "22007": errors.ValueConversionError,
+    "22008": errors.ValueConversionError,
+    "23514": errors.ValueConversionError,
+    # a table definition the server refuses: invalid type parameter (varchar length), invalid
+    # table definition, bad foreign key, type mismatch, duplicates, row/column limits
+    "22023": errors.QueryError,
+    "42P16": errors.QueryError,
+    "42830": errors.QueryError,
+    "42804": errors.QueryError,
+    "42701": errors.QueryError,
+    "42710": errors.QueryError,
+    "54000": errors.QueryError,
+    "54011": errors.QueryError,
 }
 
 # (bits, unsigned) → (column type, lowest, highest); bounds None: the type's own range
@@ -161,13 +180,15 @@ class PostgresBackend(Backend):
                 return errors.LostConnectionError("Server connection lost", message)
             return None
         cls = _SQLSTATES.get(code)
+        if cls is None and code.startswith("42"):
+            cls = errors.QueryError  # the rest of class 42: the server refused the statement
         if cls is None:
             return None
         if cls is errors.LostConnectionError:
             return cls("Server connection lost", message)
         if cls is errors.AccessError:
             return cls("Insufficient privileges.", message, sql)
-        if cls in (errors.QuerySyntaxError, errors.MissingTableError):
+        if cls in (errors.QuerySyntaxError, errors.MissingTableError, errors.QueryError):
             return cls(message, sql)
         return cls(message)
 
@@ -364,6 +385,77 @@ class PostgresBackend(Backend):
 
     def load_catalog(self, query: Any, schema: str) -> dict[str, TableInfo]:
         return catalog.load_catalog(query, schema)
+
+    def alter_table_sql(
+        self,
+        schema: str,
+        table: str,
+        changes: Sequence[AlterChange],
+        comment: str | None = None,
+    ) -> list[str]:
+        """ADD/DROP/RENAME COLUMN and ALTER COLUMN statements (spec 01 §8.4); column order
+        cannot change on PostgreSQL, so ``after`` is ignored (the caller warns)."""
+        ref = self.table_ref(schema, table)
+        out: list[str] = []
+        for c in changes:
+            new = c.new
+            if new is not None and new.type.kind == T.ENUM:
+                enum = self._enum_sql(new)
+                if enum is not None and enum not in out:
+                    out.append(enum)
+            if c.kind == "drop":
+                out.append(f"ALTER TABLE {ref} DROP COLUMN {self.quote(c.old.name)}")
+                continue
+            if c.kind == "add":
+                out.append(f"ALTER TABLE {ref} ADD COLUMN {self._column_sql(new)}")
+            else:
+                col = self.quote(new.name)
+                if c.kind == "change":
+                    out.append(f"ALTER TABLE {ref} RENAME COLUMN {self.quote(c.old.name)} TO {col}")
+                if c.definition_changed:
+                    out.extend(self._alter_column(ref, table, new))
+            text = self.stored_comment(new)
+            out.append(
+                f"COMMENT ON COLUMN {ref}.{self.quote(new.name)} IS "
+                + (self.quote_string(text) if text else "NULL")
+            )
+        if comment is not None:
+            out.append(f"COMMENT ON TABLE {ref} IS {self.quote_string(comment)}")
+        return out
+
+    def _alter_column(self, ref: str, table: str, attr: Attribute) -> list[str]:
+        col = self.quote(attr.name)
+        sql_type = attr.sql_type or self.column_type(attr, "")
+        cast = f"{col}::text::{sql_type}" if attr.type.kind == T.ENUM else f"{col}::{sql_type}"
+        check = self.quote(f"{table}_{attr.name}_check"[:63])
+        out = [
+            f"ALTER TABLE {ref} DROP CONSTRAINT IF EXISTS {check}",
+            f"ALTER TABLE {ref} ALTER COLUMN {col} DROP DEFAULT",
+            f"ALTER TABLE {ref} ALTER COLUMN {col} TYPE {sql_type} USING {cast}",
+            f"ALTER TABLE {ref} ALTER COLUMN {col} {'DROP' if attr.nullable else 'SET'} NOT NULL",
+        ]
+        if attr.nullable:
+            out.append(f"ALTER TABLE {ref} ALTER COLUMN {col} SET DEFAULT NULL")
+        elif attr.default is not None:
+            out.append(
+                f"ALTER TABLE {ref} ALTER COLUMN {col} SET DEFAULT {self.default_literal(attr)}"
+            )
+        range_check = self._check(attr)
+        if range_check:
+            out.append(f"ALTER TABLE {ref} ADD CONSTRAINT {check} {range_check}")
+        return out
+
+    def referencing_schemas(self, query: Any, schema: str) -> list[str]:
+        rows = query(
+            "SELECT DISTINCT cn.nspname FROM pg_constraint c "
+            "JOIN pg_class cc ON cc.oid = c.conrelid "
+            "JOIN pg_namespace cn ON cn.oid = cc.relnamespace "
+            "JOIN pg_class pc ON pc.oid = c.confrelid "
+            "JOIN pg_namespace pn ON pn.oid = pc.relnamespace "
+            "WHERE c.contype = 'f' AND pn.nspname = %s AND cn.nspname <> %s",
+            (schema, schema),
+        ).fetchall()
+        return sorted(r[0] for r in rows)
 
     # ---------------------------------------------------------------- values
     def to_driver(self, attr: Attribute, value: Any) -> Any:

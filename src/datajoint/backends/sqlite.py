@@ -18,7 +18,7 @@ from typing import Any
 from .. import errors
 from .. import types as T
 from ..heading import Attribute, ForeignKey, Index
-from .base import Backend, ColumnInfo, ConnectionInfo, TableInfo
+from .base import AlterChange, Backend, ColumnInfo, ConnectionInfo, TableInfo
 
 _CATALOG_DDL = (
     'CREATE TABLE IF NOT EXISTS "~schemas" (schema_name TEXT PRIMARY KEY)',
@@ -37,6 +37,13 @@ _CONSTRAINT_UNIQUE = 2067
 _CONSTRAINT_FOREIGNKEY = 787
 _CONSTRAINT_NOTNULL = 1299
 _CONSTRAINT_TRIGGER = 1811
+_CONSTRAINT_CHECK = 275
+_SQLITE_ERROR = 1  # generic error: unknown function, bad statement, object already exists
+_MISMATCH = 20
+
+# SQLite stores integers as signed 64-bit values and decimals as 64-bit floats
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+MAX_DECIMAL_PRECISION = 15
 
 _INT_RANGE = {
     (8, False): (-128, 127),
@@ -55,6 +62,7 @@ class SQLiteBackend(Backend):
     """The embedded SQLite backend."""
 
     name = "sqlite"
+    having_aliases = True
     sqlglot_dialect = "sqlite"
     max_name_length = 64
     quote_char = '"'
@@ -92,10 +100,13 @@ class SQLiteBackend(Backend):
         if isinstance(exc, sqlite3.IntegrityError):
             if code in (_CONSTRAINT_PRIMARYKEY, _CONSTRAINT_UNIQUE):
                 return errors.DuplicateError(message)
-            if code == _CONSTRAINT_FOREIGNKEY:
+            # ON DELETE/UPDATE RESTRICT reports SQLITE_CONSTRAINT_TRIGGER
+            if code in (_CONSTRAINT_FOREIGNKEY, _CONSTRAINT_TRIGGER):
                 return errors.IntegrityError(message)
             if code == _CONSTRAINT_NOTNULL:
                 return errors.MissingAttributeError(message)
+            if code in (_CONSTRAINT_CHECK, _MISMATCH):
+                return errors.ValueConversionError(message)
             return errors.QueryError(message)
         if isinstance(exc, sqlite3.ProgrammingError) and "closed" in message:
             return errors.LostConnectionError("Server connection lost", message)
@@ -110,6 +121,8 @@ class SQLiteBackend(Backend):
                 return errors.QuerySyntaxError(message, sql)
             if message.startswith(("attempt to write a readonly", "access permission")):
                 return errors.AccessError("Insufficient privileges.", message, sql)
+            if code == _SQLITE_ERROR:  # any other statement the library refused
+                return errors.QueryError(message, sql)
         return None
 
     def connection_id(self, driver_conn: Any) -> int:
@@ -190,10 +203,19 @@ class SQLiteBackend(Backend):
     def column_type(self, attr: Attribute, schema: str) -> str:
         kind = attr.type.kind
         if kind in (T.INT, T.BOOL, T.YEAR):
-            return "INTEGER"
+            # INT, not INTEGER: a one-column INTEGER primary key would alias the rowid, which
+            # ignores the column default and invents values for omitted keys
+            return "INT"
         if kind == T.FLOAT:
             return "REAL"
         if kind == T.DECIMAL:
+            if (attr.type.precision or 0) > MAX_DECIMAL_PRECISION:
+                raise errors.DeclarationError(
+                    f"Attribute `{attr.name}` ({attr.type.declared}): SQLite keeps decimals as "
+                    f"64-bit floats, exact to {MAX_DECIMAL_PRECISION} digits, so a precision "
+                    f"above {MAX_DECIMAL_PRECISION} is not supported on SQLite. Use "
+                    f"decimal(p,s) with p <= {MAX_DECIMAL_PRECISION}, or MySQL/PostgreSQL."
+                )
             return "NUMERIC"
         if kind in (T.UUID, T.BYTES):
             return "BLOB"
@@ -214,9 +236,13 @@ class SQLiteBackend(Backend):
         elif spec.kind == T.UUID:
             out.append(f"length({col}) = 16")
         elif spec.kind == T.JSON:
-            out.append(f"json_valid({col})")
+            # json_valid(NULL) is 0 before SQLite 3.45: a nullable column needs the IS NULL
+            out.append(f"{col} IS NULL OR json_valid({col})")
         elif spec.kind in (T.CHAR, T.VARCHAR) and spec.length is not None:
             out.append(f"length({col}) <= {spec.length}")
+        elif spec.kind == T.DECIMAL and spec.precision is not None:
+            bound = 10 ** (spec.precision - (spec.scale or 0))
+            out.append(f"{col} > -{bound} AND {col} < {bound}")
         elif spec.kind == T.ENUM:
             members = ", ".join(self.quote_string(v) for v in spec.values)
             out.append(f"{col} IN ({members})")
@@ -382,6 +408,86 @@ class SQLiteBackend(Backend):
             tables[t].indexes.append(Index(tuple(parts), entry["unique"], iname))
         return tables
 
+    def alter_table_sql(
+        self,
+        schema: str,
+        table: str,
+        changes: Sequence[AlterChange],
+        comment: str | None = None,
+    ) -> list[str]:
+        """ADD, DROP and RENAME COLUMN plus comment updates; SQLite cannot change a column's
+        type, nullability or default in place, and column order cannot change."""
+        ref = self.table_ref(schema, table)
+        q = self.quote_string
+        where = f"schema_name = {q(schema)} AND table_name = {q(table)}"
+        out: list[str] = []
+        for c in changes:
+            if c.kind == "drop":
+                out.append(f"ALTER TABLE {ref} DROP COLUMN {self.quote(c.old.name)}")
+                out.append(
+                    f'DELETE FROM "~columns" WHERE {where} AND column_name = {q(c.old.name)}'
+                )
+                continue
+            new = c.new
+            if c.kind == "add":
+                if not new.nullable and new.default is None:
+                    raise errors.DataJointError(
+                        f"Cannot add attribute `{new.name}` to `{schema}`.`{table}` on SQLite "
+                        "without a default: give it a default or make it nullable."
+                    )
+                parts = [self.quote(new.name), new.sql_type, self.default_sql(new)]
+                out.append(f"ALTER TABLE {ref} ADD COLUMN " + " ".join(parts + self._checks(new)))
+            else:
+                if c.definition_changed:
+                    raise errors.DataJointError(
+                        f"Cannot change the type, nullability or default of `{c.old.name}` in "
+                        f"`{schema}`.`{table}`: SQLite cannot modify columns in place. Add a "
+                        "new attribute and copy the values, or use MySQL/PostgreSQL."
+                    )
+                if c.kind == "change":
+                    out.append(
+                        f"ALTER TABLE {ref} RENAME COLUMN {self.quote(c.old.name)} TO "
+                        f"{self.quote(new.name)}"
+                    )
+                    out.append(
+                        f'DELETE FROM "~columns" WHERE {where} AND column_name = {q(c.old.name)}'
+                    )
+            native = "" if new.type.core else new.type.declared
+            out.append(
+                'INSERT OR REPLACE INTO "~columns" '
+                "(schema_name, table_name, column_name, comment, native_type) VALUES "
+                f"({q(schema)}, {q(table)}, {q(new.name)}, {q(new.comment)}, {q(native)})"
+            )
+        if comment is not None:
+            out.append(f'UPDATE "~tables" SET comment = {q(comment)} WHERE {where}')
+        return out
+
+    def referencing_schemas(self, query: Any, schema: str) -> list[str]:
+        prefix = schema + "."
+        rows = query(
+            "SELECT DISTINCT m.name FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f "
+            "WHERE m.type = 'table' AND substr(f.\"table\", 1, %s) = %s",
+            (len(prefix), prefix),
+        ).fetchall()
+        found = {r[0].split(".", 1)[0] for r in rows if "." in r[0]}
+        return sorted(found - {schema})
+
+    def insert_select_sql(
+        self,
+        schema: str,
+        table: str,
+        columns: Sequence[str],
+        select_sql: str,
+        *,
+        on_duplicate: str | None = None,
+        primary_key: Sequence[str] = (),
+    ) -> str:
+        # an upsert after a SELECT needs a WHERE clause to parse unambiguously
+        wrapped = f"SELECT * FROM ({select_sql}) WHERE true"
+        return super().insert_select_sql(
+            schema, table, columns, wrapped, on_duplicate=on_duplicate, primary_key=primary_key
+        )
+
     # ---------------------------------------------------------------- DML
     def default_cell(self, attr: Attribute) -> str:
         if attr.nullable or attr.default is None:
@@ -393,6 +499,12 @@ class SQLiteBackend(Backend):
         kind = attr.type.kind
         if kind == T.BOOL:
             return int(value)
+        if kind == T.INT and isinstance(value, int) and not _INT64_MIN <= value <= _INT64_MAX:
+            raise errors.ValueConversionError(
+                f"Attribute `{attr.name}` ({attr.type.declared}) cannot take {value}: SQLite "
+                "stores integers as signed 64-bit values, so values above "
+                f"{_INT64_MAX} (the upper half of uint64) are not supported on SQLite."
+            )
         if kind == T.UUID:
             return value.bytes
         if kind == T.DECIMAL:
@@ -407,6 +519,10 @@ class SQLiteBackend(Backend):
             return value.isoformat()
         if kind == T.TIME and isinstance(value, datetime.timedelta):
             return _format_timedelta(value)
+        if kind == T.TIME and isinstance(value, datetime.time):
+            return value.replace(microsecond=0).isoformat()
+        if kind == T.CHAR and isinstance(value, str):
+            return value.rstrip(" ")  # CHAR semantics of the servers: no trailing pad blanks
         return value
 
     def from_driver(self, attr: Attribute, values: list[Any]) -> list[Any]:

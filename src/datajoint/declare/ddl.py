@@ -52,6 +52,13 @@ def prepare(
         ),
     )
     check_types(decl)
+    for attr in decl.attributes:
+        # PostgreSQL would silently truncate a longer name to 63 characters
+        if len(attr.name) > adapter.max_name_length:
+            raise DeclarationError(
+                f"Attribute name `{attr.name}` of table `{table}` exceeds the max length of "
+                f"{adapter.max_name_length} characters on {adapter.name}. Use a shorter name."
+            )
     return decl
 
 
@@ -82,8 +89,13 @@ def declare(
         decl.comment,
     )
     try:
-        for sql in statements:
-            connection.query(sql, None)
+        if len(statements) > 1:  # PostgreSQL and SQLite: all or nothing (transactional DDL)
+            with connection.transaction:
+                for sql in statements:
+                    connection.query(sql, None)
+        else:
+            for sql in statements:
+                connection.query(sql, None)
         write_lineage(connection, schema, table, decl.lineage)
     finally:
         connection.invalidate(schema)

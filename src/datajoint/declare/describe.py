@@ -47,16 +47,18 @@ def describe_heading(heading: Heading, names: dict[tuple[str, str], str]) -> str
     unique_sets = {frozenset(ix.parts) for ix in heading.indexes if ix.unique}
     emitted: set[int] = set()
     fk_indexes: set[frozenset[str]] = set()
-    visible = [a for a in heading.all_attributes if not a.is_hidden]
+    # hidden attributes are not written, but a foreign key whose columns are hidden (the
+    # `_singleton` key inherited from a singleton table) still is
+    described = [a for a in heading.all_attributes if not a.is_hidden or a.name in fk_of]
     in_key = True
-    for i, attr in enumerate(visible):
+    for i, attr in enumerate(described):
         if in_key and not attr.in_key:
             lines.append("---")
             in_key = False
         fk = fk_of.get(attr.name)
         if fk is not None:
             key = id(fk)
-            last = max(j for j, a in enumerate(visible) if a.name in fk.columns)
+            last = max(j for j, a in enumerate(described) if a.name in fk.columns)
             if key in emitted or i != last:
                 continue
             emitted.add(key)

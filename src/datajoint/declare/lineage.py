@@ -59,9 +59,7 @@ def write_lineage(connection: Any, schema: str, table: str, lineage: dict[str, s
     attributes = ensure_lineage_table(connection, schema)
     ref = connection.adapter.table_ref(schema, LINEAGE_TABLE)
     connection.query(f"DELETE FROM {ref} WHERE table_name = %s", (table,))
-    _insert_rows(
-        connection, schema, attributes, [(table, name, o) for name, o in lineage.items()]
-    )
+    _insert_rows(connection, schema, attributes, [(table, name, o) for name, o in lineage.items()])
 
 
 def compute_lineage(connection: Any, schema: str) -> dict[str, dict[str, str]]:

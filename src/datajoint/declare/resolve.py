@@ -6,12 +6,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .. import types as T
-from ..errors import DeclarationError
+from ..errors import DataJointError, DeclarationError
 from ..heading import Attribute, ForeignKey, Heading, Index
 from ..types import parse_type
 from .tablespec import AttributeLine, ForeignKeyLine, IndexLine, JsonPath, Reference, TableSpec
 
 AUTO_TIERS = ("Imported", "Computed")
+SINGLETON = "_singleton"  # the hidden primary key of a table with an empty primary key
 
 
 @dataclass
@@ -66,6 +67,39 @@ def _parent_table(obj: Any, ref: Reference, line: str) -> tuple[str, str, Headin
     return target.database, target.table_name, target.heading
 
 
+def check_default(attr: Attribute, line: str) -> None:
+    """Refuse, before any DDL, a default that the attribute's core type cannot hold.
+
+    Servers disagree here (MySQL and PostgreSQL refuse the table, SQLite accepts anything), so
+    the check is made once for every backend.
+    """
+    text, spec = attr.default, attr.type
+    if text is None or not spec.core or spec.is_codec:
+        return
+    if text.split("(", 1)[0].strip().upper() == "CURRENT_TIMESTAMP":
+        if spec.kind != T.DATETIME:
+            raise DeclarationError(
+                f"Invalid default value {text} for attribute `{attr.name}` ({spec.declared}): "
+                f"CURRENT_TIMESTAMP is a default of datetime attributes only, in line: {line}"
+            )
+        return
+    problem = ""
+    try:
+        value = T.to_core_value(spec, text, attr.name)
+    except DataJointError as error:
+        problem = str(error)
+    else:
+        if value is T.USE_DEFAULT:
+            problem = "an empty string is not a value of this type"
+        elif spec.kind in (T.CHAR, T.VARCHAR) and spec.length and len(text) > spec.length:
+            problem = f"longer than {spec.length} characters"
+    if problem:
+        raise DeclarationError(
+            f"Invalid default value {text!r} for attribute `{attr.name}` ({spec.declared}): "
+            f"{problem}. Give a default of the attribute's type, in line: {line}"
+        )
+
+
 def _check_name(name: str, seen: dict[str, Attribute], line: str) -> None:
     if name in seen:
         raise DeclarationError(f"Attribute `{name}` is already declared, in line: {line}")
@@ -109,6 +143,7 @@ def resolve(
                 autoincrement=line.type.autoincrement,
                 lineage=f"{schema}.{table}.{line.name}" if line.in_key else None,
             )
+            check_default(attr, line.line)
             attr = replace(attr, sql_type=column_type(attr))
             seen[attr.name] = attr
             decl.attributes.append(attr)
@@ -145,7 +180,7 @@ def resolve(
         )
     if not decl.primary_key:
         singleton = Attribute(
-            name="_singleton",
+            name=SINGLETON,
             type=parse_type("bool"),
             in_key=True,
             default="true",
@@ -153,14 +188,16 @@ def resolve(
         )
         decl.attributes.insert(0, replace(singleton, sql_type=column_type(singleton)))
     if add_job_metadata and tier in AUTO_TIERS and not is_part:
+        # native types without a comment marker (spec 01 §1.3): MySQL datetime(3), float,
+        # varchar(64); PostgreSQL timestamp(3), real, varchar(64)
         for name, type_text, default, nullable in (
             ("_job_start_time", "datetime(3)", None, True),
-            ("_job_duration", "float32", None, True),
+            ("_job_duration", "float", None, True),
             ("_job_version", "varchar(64)", "", False),
         ):
             attr = Attribute(
                 name=name,
-                type=replace(parse_type(type_text), core=False),
+                type=replace(parse_type(type_text), core=False, native_name=None),
                 nullable=nullable,
                 default=default,
             )
@@ -205,7 +242,8 @@ def _add_foreign_key(
             sql_type=pattr.sql_type,
             in_key=line.in_key,
             nullable=line.nullable,
-            default=None,
+            # a reference to a singleton table points at its only row without being told
+            default=pattr.default if name == SINGLETON and not line.nullable else None,
             comment=pattr.comment,
             lineage=pattr.lineage or f"{pschema}.{ptable}.{name}",
         )

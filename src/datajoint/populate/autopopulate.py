@@ -1,34 +1,80 @@
-"""populate(): run ``make()`` for every key of the key source not yet in the table.
+"""Auto-populated tables (spec 05): ``key_source``, ``populate``, ``progress`` and ``jobs``.
 
-Serial execution, one transaction per key. Job reservation for distributed workers
-(``reserve_jobs=True``) lives in ``jobs.py`` (spec 05).
+``populate()`` computes the pending keys in one query (direct mode) or takes due jobs from the
+table's jobs table (distributed mode), then runs :func:`make_one` for each key — serially, in
+local worker processes, or on any ``concurrent.futures.Executor``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime
 import logging
-import traceback
-from collections.abc import Callable
+import random
+import signal
+import threading
+import warnings
+from collections.abc import Iterator
+from concurrent.futures import Executor
 from typing import Any
 
+from tqdm.auto import tqdm
+
+from ..backends import jobs as sql
 from ..errors import DataJointError
-from ..query.expression import QueryExpression
-from ..table.table import FreeTable, on_class
+from ..query.compiler import compile_fetch
+from ..query.expression import QueryExpression, is_expression
+from ..table.table import FreeTable, _ClassProperty, on_class
 from ..table.tiers import Computed as _Computed
 from ..table.tiers import Imported as _Imported
+from .executors import Options, Tally, run_parallel, run_serial, worker_count
+from .jobs import Job, check_priority, config_value
+from .make import inserts_allowed, make_mode
 
 logger = logging.getLogger("datajoint")
+
+_ORDERS = ("original", "reverse", "random")
+
+
+@contextlib.contextmanager
+def _sigterm_as_exit() -> Iterator[None]:
+    """Turn SIGTERM into ``SystemExit("SIGTERM received")`` (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        raise SystemExit("SIGTERM received")
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _server_now(connection: Any) -> str:
+    value = connection.query(sql.server_now_sql(connection.adapter), []).fetchone()[0]
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")[:23]
+    return str(value)
 
 
 class AutoPopulate:
     """Mixin of Imported and Computed tables: ``key_source``, ``populate``, ``progress``."""
 
-    _allow_insert = False
-    make: Callable[[Any, dict[str, Any]], None]
+    @property
+    def _allow_insert(self) -> bool:
+        """True while this table's ``make()`` runs in the current thread (insert guard)."""
+        return inserts_allowed(self)
 
+    # ---------------------------------------------------------------- key source
     @property
     def key_source(self) -> QueryExpression:
-        """The join of the primary-key parents, projected to their keys (spec 05)."""
+        """The join of the primary-key parents, projected to their keys (spec 05 §3)."""
+        cached = self.__dict__.get("_default_key_source")
+        if cached is not None:
+            return cached
         heading = self.heading  # type: ignore[attr-defined]
         key = set(heading.primary_key)
         source: QueryExpression | None = None
@@ -41,17 +87,75 @@ class AutoPopulate:
             source = part if source is None else source.join(part, semantic_check=False)
         if source is None:
             raise DataJointError(
-                f"`{self.table_name}` has no primary-key parents to populate from: define "  # type: ignore[attr-defined]
-                "key_source."
+                f"`{self.table_name}` has no primary-key parents to populate from: add a "  # type: ignore[attr-defined]
+                "dependency (-> Parent) to its primary key or define key_source."
             )
+        self.__dict__["_default_key_source"] = source
+        return source
+
+    def checked_key_source(self) -> QueryExpression:
+        """The key source projected to its primary key, after the checks of spec 05 §3."""
+        name = type(self).__name__
+        source: Any = self.key_source
+        if isinstance(source, type):
+            source = source()
+        if not is_expression(source):
+            raise DataJointError(
+                f"{name}.key_source must be a query expression, got {type(source).__name__}."
+            )
+        present = {a.name for a in self.heading.all_attributes}  # type: ignore[attr-defined]
+        for attr in source.primary_key:
+            if attr not in present:
+                raise DataJointError(
+                    f"The key source of {name} has the primary-key attribute `{attr}`, which is "
+                    f"not an attribute of {name}: fix key_source."
+                )
+        return source.proj()
+
+    def done_keys(self, source: QueryExpression) -> QueryExpression:
+        """This table projected to the key source's primary key (keys already made)."""
+        extra = [k for k in source.primary_key if k not in self.primary_key]  # type: ignore[attr-defined]
+        return self.proj(*extra)  # type: ignore[attr-defined]
+
+    def _unrestricted(self, action: str) -> None:
+        if self.is_restricted:  # type: ignore[attr-defined]
+            raise DataJointError(
+                f"{action} of a restricted {type(self).__name__} is not supported: call it on the "
+                "table and pass the restriction as an argument instead."
+            )
+
+    def _todo(self, restrictions: tuple[Any, ...]) -> QueryExpression:
+        source = self.checked_key_source()
+        for r in restrictions:
+            source = source & r
         return source
 
     def _pending(self, restrictions: tuple[Any, ...]) -> QueryExpression:
-        todo = self.key_source
-        for r in restrictions:
-            todo = todo & r
-        return todo - self.proj()  # type: ignore[attr-defined]
+        todo = self._todo(restrictions)
+        return todo - self.done_keys(todo)
 
+    # ---------------------------------------------------------------- jobs
+    @_ClassProperty
+    def jobs(self) -> Job:
+        """This table's jobs table, declared on first use (spec 05 §7)."""
+        job = self.__dict__.get("_jobs")
+        if job is None:
+            job = Job(self)
+            self.__dict__["_jobs"] = job
+        return job
+
+    def _due_jobs(
+        self, jobs: Job, restrictions: tuple[Any, ...], priority: int | None, limit: int | None
+    ) -> list[dict[str, Any]]:
+        jobs.expire_leases()
+        due = jobs & "status = 'pending'" & f"scheduled_time <= '{_server_now(self.connection)}'"  # type: ignore[attr-defined]
+        if priority is not None:
+            due = due & f"priority <= {check_priority(priority)}"
+        if restrictions:
+            due = due & self._todo(restrictions)
+        return due.keys(order_by=["priority", "scheduled_time"], limit=limit)
+
+    # ---------------------------------------------------------------- populate
     def populate(
         self,
         *restrictions: Any,
@@ -60,57 +164,133 @@ class AutoPopulate:
         reserve_jobs: bool = False,
         max_calls: int | None = None,
         display_progress: bool = False,
-        order: str = "original",
+        processes: int | None = 1,
+        make_kwargs: dict[str, Any] | None = None,
+        priority: int | None = None,
+        refresh: bool | None = None,
+        executor: Executor | None = None,
+        order: str | None = None,
         limit: int | None = None,
     ) -> dict[str, Any]:
-        """Call ``make(key)`` for each pending key, each inside its own transaction.
+        """Call ``make(key)`` for each pending key of the key source (spec 05 §4).
 
-        Returns ``{"success_count": n, "error_list": [...]}``.
+        Parameters
+        ----------
+        *restrictions : restrictions of the key source, ANDed
+        suppress_errors : collect failures and go on instead of raising the first one
+        return_exception_objects : collect exception objects instead of messages
+        reserve_jobs : distributed mode: take due jobs from the jobs table, reserving each
+        max_calls : attempt at most this many keys
+        display_progress : show a progress bar
+        processes : worker processes on this machine (``None``: one per CPU)
+        make_kwargs : keyword arguments for every ``make`` (or ``make_fetch``)
+        priority : distributed mode: take only jobs with ``priority <=`` this; priority of
+            jobs added by the automatic refresh
+        refresh : distributed mode: refresh the queue first (default ``jobs.auto_refresh``)
+        executor : any ``concurrent.futures.Executor`` running tasks in other processes
+        order, limit : deprecated (``order="original"|"reverse"|"random"``; ``limit`` is
+            ``max_calls``)
+
+        Returns
+        -------
+        dict
+            ``{"success_count": int, "error_list": [(key, message or exception), ...]}``
         """
         connection = self.connection  # type: ignore[attr-defined]
+        name = type(self).__name__
         if connection.in_transaction:
-            raise DataJointError("populate() cannot be called inside a transaction.")
-        if reserve_jobs:
-            raise DataJointError("reserve_jobs=True needs the jobs tables, not available yet.")
-        if max_calls is None:
-            max_calls = limit
-        keys = self._pending(restrictions).keys()
+            raise DataJointError(
+                f"{name}.populate() cannot run inside a transaction: commit or cancel it first."
+            )
+        self._unrestricted(f"{name}.populate()")
+        if limit is not None:
+            warnings.warn("populate(limit=) is deprecated: use max_calls=.", DeprecationWarning, 2)
+            max_calls = limit if max_calls is None else max_calls
+        if order is not None:
+            warnings.warn("populate(order=) is deprecated.", DeprecationWarning, stacklevel=2)
+            if order not in _ORDERS:
+                raise DataJointError(f"populate(order=) must be one of {', '.join(_ORDERS)}.")
+        if max_calls is not None and (not isinstance(max_calls, int) or max_calls < 0):
+            raise DataJointError(f"{name}.populate(max_calls=) must be a non-negative integer.")
+        make_mode(self)  # NotImplementedError before any key is reserved
+        options = Options(
+            reserve=bool(reserve_jobs),
+            make_kwargs=dict(make_kwargs or {}),
+            suppress_errors=suppress_errors,
+            return_exception_objects=return_exception_objects,
+        )
+        if not reserve_jobs:
+            ordered = order in (None, "original")
+            keys = self._pending(restrictions).keys(
+                order_by="KEY", limit=max_calls if ordered else None
+            )
+            return self._run(keys, None, options, order, max_calls, processes, executor,
+                             display_progress)  # fmt: skip
+        with _sigterm_as_exit():
+            jobs = self.jobs
+            if refresh is None:
+                refresh = bool(config_value(connection, "jobs.auto_refresh", True))
+            if refresh:
+                jobs.refresh(*restrictions, priority=priority, delay=-1)
+            keys = self._due_jobs(jobs, restrictions, priority, max_calls)
+            return self._run(keys, jobs, options, order, max_calls, processes, executor,
+                             display_progress)  # fmt: skip
+
+    def _run(
+        self,
+        keys: list[dict[str, Any]],
+        jobs: Job | None,
+        options: Options,
+        order: str | None,
+        max_calls: int | None,
+        processes: int | None,
+        executor: Executor | None,
+        display_progress: bool,
+    ) -> dict[str, Any]:
         if order == "reverse":
             keys.reverse()
+        elif order == "random":
+            random.shuffle(keys)
         if max_calls is not None:
             keys = keys[:max_calls]
-        success, errors = 0, []
-        for key in keys:
-            if self & key:  # type: ignore[operator]
-                continue  # made meanwhile (e.g. by another worker)
-            try:
-                with connection.transaction:
-                    type(self)._allow_insert = True
-                    try:
-                        self.make(dict(key))
-                    finally:
-                        type(self)._allow_insert = False
-            except (KeyboardInterrupt, SystemExit):
-                raise
-            except Exception as exc:
-                if not suppress_errors:
-                    raise
-                logger.error("Error populating %s: %s", key, exc)
-                errors.append((key, exc if return_exception_objects else traceback.format_exc()))
+        workers = worker_count(processes, len(keys))
+        parallel = executor is not None or workers > 1
+        bar = None
+        if display_progress:
+            desc = "Processes: " if parallel else type(self).__name__
+            bar = tqdm(total=len(keys), desc=desc)
+        tally = Tally(self, options, bar)
+        try:
+            if parallel and keys:
+                run_parallel(self, keys, tally, workers, executor)
             else:
-                success += 1
-        return {"success_count": success, "error_list": errors}
+                run_serial(self, keys, jobs, tally)
+        finally:
+            if bar is not None:
+                bar.close()
+        return tally.result()
 
+    # ---------------------------------------------------------------- progress
     def progress(self, *restrictions: Any, display: bool = False) -> tuple[int, int]:
-        """``(remaining, total)`` keys of the key source."""
-        total = self.key_source
-        for r in restrictions:
-            total = total & r
-        remaining = len(self._pending(restrictions))
-        count = len(total)
+        """``(remaining, total)`` keys of the restricted key source, in one query (spec 05 §6)."""
+        name = type(self).__name__
+        self._unrestricted(f"{name}.progress()")
+        todo = self._todo(restrictions)
+        keys = todo.primary_key
+        connection = self.connection  # type: ignore[attr-defined]
+        source_sql, source_params = compile_fetch(todo, keys)
+        target_sql, target_params = compile_fetch(self.done_keys(todo), keys)
+        statement = sql.progress_sql(
+            connection.adapter, source_sql, source_params, target_sql, target_params, keys
+        )
+        total, remaining = connection.query(*statement).fetchone()
+        total, remaining = int(total), int(remaining or 0)
         if display:
-            print(f"{type(self).__name__}: {count - remaining}/{count} done")
-        return remaining, count
+            done = total - remaining
+            percent = 100.0 * done / total if total else 100.0
+            now = datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+            logger.info(f"{name:<20}Completed {done} of {total} ({percent:.1f}%)   {now}")
+        return remaining, total
 
 
 class Imported(AutoPopulate, _Imported):

@@ -1,76 +1,47 @@
 """Query expressions → a sqlglot tree → ``(sql, params)`` for the connection's backend.
 
-Values are bound as parameters. SQL comes out in the format paramstyle (``%s``, ``%%``).
+Values are bound as parameters; SQL comes out in the format paramstyle (``%s``, ``%%``).
+Compiled statements are cached on the expression object, per backend.
 """
 
 from __future__ import annotations
 
-import functools
+import datetime
+import decimal
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-import sqlglot
 from sqlglot import exp
 
-from ..errors import DataJointError, UnknownAttributeError
-from ..heading import Heading
-from ..types import USE_DEFAULT, to_core_value
-from .conditions import Always, And, Condition, Equals, Negate, Or, Semijoin, Sql
+from ..errors import DataJointError
+from ..types import BOOL, USE_DEFAULT, to_core_value
+from . import sqlfrag
+from .conditions import Always, And, Condition, Equals, Or, Semijoin, Sql
+from .nodes import COMPUTED_TYPE, Computed, JoinSource, JsonPath, UnionSource
 
 _TOKEN = re.compile(r":(djp\d+)\b|%\((djp\d+)\)s")
-_ORDER = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(ASC|DESC)?\s*$", re.IGNORECASE)
 
 
-@functools.lru_cache(maxsize=4096)
-def parse_fragment(text: str) -> exp.Expression:
-    """Parse a MySQL-flavoured SQL fragment (cached; callers must copy before embedding)."""
-    try:
-        return sqlglot.parse_one(text, read="mysql")
-    except sqlglot.errors.ParseError as exc:
-        raise DataJointError(f"Cannot parse the SQL condition {text!r}: {exc}") from None
+def _col(name: str, table: str | None = None) -> exp.Column:
+    return exp.column(name, table=table, quoted=True)
 
 
-def fragment(text: str, heading: Heading) -> exp.Expression:
-    """A parsed user fragment whose attribute names are checked against ``heading``."""
-    tree = parse_fragment(text).copy()
-    for column in tree.find_all(exp.Column):
-        if column.table:
-            continue
-        if not heading.has_hidden(column.name):
-            raise UnknownAttributeError(
-                f"Unknown attribute `{column.name}` in {text!r}; the heading has: "
-                f"{', '.join(heading.names)}"
-            )
-        column.set("this", exp.to_identifier(column.name, quoted=True))
-    return tree
+def _is_block(source: Any) -> bool:
+    return hasattr(source, "_columns")
 
 
-def parse_order_by(order_by: Any, heading: Heading) -> list[tuple[str, bool]]:
-    """``"KEY"``, ``"a DESC"`` or a list of them → ``[(attribute, descending), ...]``."""
-    if order_by is None:
-        return []
-    items = [order_by] if isinstance(order_by, str) else list(order_by)
-    out: list[tuple[str, bool]] = []
-    for item in items:
-        if not isinstance(item, str):
-            raise TypeError(f"order_by entries must be strings, got {type(item).__name__}")
-        m = _ORDER.match(item)
-        if not m:
-            raise DataJointError(f"Invalid order_by entry {item!r}")
-        name, direction = m.group(1), (m.group(2) or "ASC").upper()
-        desc = direction == "DESC"
-        if name == "KEY":
-            out.extend((k, desc) for k in heading.primary_key)
-        elif heading.has_hidden(name):
-            out.append((name, desc))
-        else:
-            raise UnknownAttributeError(f"Unknown attribute `{name}` in order_by")
-    return out
+def _final(query: Any) -> bool:
+    return (
+        query._group is not None
+        or query._distinct
+        or query._top is not None
+        or isinstance(query._source, UnionSource)
+    )
 
 
 class Compiler:
-    """Builds one SQL statement; collects bound parameters and subquery aliases."""
+    """Builds one SQL statement; collects bound parameters and derived-table aliases."""
 
     def __init__(self, backend: Any) -> None:
         self.backend = backend
@@ -97,7 +68,7 @@ class Compiler:
         sql = _TOKEN.sub(mark, sql).replace("%", "%%").replace("\x00", "%s")
         return sql, [self.params[n] for n in order]
 
-    # ------------------------------------------------------------------ SELECT
+    # ------------------------------------------------------------------ sources
     def table(self, schema: str, table: str) -> exp.Table:
         name, db = self.backend.table_identifier(schema, table)
         return exp.Table(
@@ -105,108 +76,192 @@ class Compiler:
             db=exp.to_identifier(db, quoted=True) if db else None,
         )
 
-    def select(self, query: Any, fields: Sequence[str] | None = None) -> exp.Select:
-        """The SELECT of a query expression; ``fields`` limits the select list."""
-        source = query._source
-        joined = None
-        if isinstance(source, tuple):
-            from_: exp.Expression = self.table(*source)
-            source_heading = query._source_heading
-        elif hasattr(source, "using"):
-            from_ = self.select(source.left).subquery(self.alias())
-            joined = source
-            source_heading = query._source_heading
-        else:
-            from_ = self.select(source).subquery(self.alias())
-            source_heading = source.heading
-        wanted = None if fields is None else set(fields)
-        columns = []
-        for name, origin in query._columns:
-            if wanted is not None and name not in wanted:
-                continue
-            if origin == name:
-                columns.append(exp.column(name, quoted=True))
-            elif isinstance(origin, str):
-                columns.append(exp.alias_(exp.column(origin, quoted=True), name, quoted=True))
-            else:
-                columns.append(exp.alias_(fragment(origin.text, source_heading), name, quoted=True))
-        tree = exp.select(*columns).from_(from_)
-        if joined is not None:
-            right = self.select(joined.right).subquery(self.alias())
-            if joined.using:
-                tree = tree.join(
-                    right,
-                    using=[exp.to_identifier(n, quoted=True) for n in joined.using],
-                    join_type="left" if joined.outer else "inner",
-                    copy=False,
-                )
-            else:
-                tree = tree.join(right, join_type="cross", copy=False)
-        for condition in query._where:
-            tree = tree.where(self.condition(condition, source_heading), copy=False)
-        if query._top is not None:
-            tree = self.apply_top(tree, query._top, query.heading)
-        return tree
+    def derived(self, query: Any) -> exp.Expression:
+        """``query`` as an aliased derived table exposing its visible attributes."""
+        return self.select(query, query.heading.names or None).subquery(self.alias())
 
-    def apply_top(self, tree: exp.Select, top: Any, heading: Heading) -> exp.Select:
-        order = parse_order_by(top.order_by, heading) if top.order_by is not None else []
-        if order:
-            tree = tree.order_by(
-                *[exp.Ordered(this=exp.column(n, quoted=True), desc=d) for n, d in order],
-                copy=False,
+    def from_item(self, source: Any) -> exp.Expression:
+        if isinstance(source, tuple):
+            return self.table(*source)
+        if isinstance(source, UnionSource):
+            selects = [
+                exp.select(*[_col(n) for n in source.names]).from_(self.derived(part))
+                for part in source.parts
+            ]
+            union = exp.union(*selects, distinct=source.distinct)
+            return union.subquery(self.alias())
+        return self.derived(source)
+
+    # ------------------------------------------------------------------ SELECT
+    def fragment(self, text: str, query: Any, names: frozenset[str] | None = None):
+        """A user fragment over ``query``'s source columns, adapted to the backend."""
+        attrs = query._source_heading.all_attributes
+        if names is None:
+            names = frozenset(a.name for a in attrs)
+        booleans = frozenset(a.name for a in attrs if a.type.kind == BOOL)
+        return sqlfrag.tree(text, names, self.backend, booleans)
+
+    def origin(self, origin: Any, query: Any) -> exp.Expression:
+        if isinstance(origin, JsonPath):
+            return self.json_value(origin)
+        if isinstance(origin, Computed):
+            return exp.paren(self.fragment(origin.text, query), copy=False)
+        return _col(origin)
+
+    def ordering(self, query: Any, order: Sequence[tuple[Any, bool]], selected: set[str]):
+        by_origin = {origin: name for name, origin in query._columns if name in selected}
+        return [
+            exp.Ordered(
+                this=_col(by_origin[o]) if o in by_origin else self.origin(o, query),
+                desc=desc,
+                nulls_first=not desc,  # NULL sorts as the smallest value on every backend
             )
-        if top.limit is not None:
-            tree = tree.limit(top.limit, copy=False)
-        if top.offset:
-            if top.limit is None:
-                tree = tree.limit(2**63 - 1, copy=False)
-            tree = tree.offset(top.offset, copy=False)
+            for o, desc in order
+        ]
+
+    def select(
+        self,
+        query: Any,
+        fields: Sequence[str] | None = None,
+        order: Sequence[tuple[str, bool]] = (),
+    ) -> exp.Select:
+        """The SELECT of one block; ``fields`` limits the select list (in the given order)."""
+        origins = dict(query._columns)
+        names = [n for n, _ in query._columns] if fields is None else list(fields)
+        columns: list[Any] = []
+        for name in names:
+            origin = origins[name]
+            if origin == name:
+                columns.append(_col(name))
+            else:
+                columns.append(exp.alias_(self.origin(origin, query), name, quoted=True))
+        if not columns:
+            columns = [exp.alias_(exp.Literal.number(1), "_", quoted=True)]
+        source = query._source
+        if isinstance(source, JoinSource):
+            tree = exp.select(*columns).from_(self.from_item(source.first))
+            for item in source.items:
+                right = self.from_item(item.source)
+                if item.using:
+                    using: list[Any] = [exp.to_identifier(n, quoted=True) for n in item.using]
+                    tree = tree.join(right, using=using, join_type=item.kind, copy=False)
+                elif item.kind == "left":
+                    tree = tree.join(right, on=exp.true(), join_type="left", copy=False)
+                else:
+                    tree = tree.join(right, join_type="cross", copy=False)
+        else:
+            tree = exp.select(*columns).from_(self.from_item(source))
+        for condition in query._where:
+            tree = tree.where(self.condition(condition, query), copy=False)
+        if query._group:
+            tree = tree.group_by(*[_col(n) for n in query._group], copy=False)
+        for condition in query._having:  # select aliases in HAVING (MySQL, SQLite)
+            tree = tree.having(self.condition(condition, query), copy=False)
+        if query._distinct:
+            tree = tree.distinct(copy=False)
+        selected = set(names)
+        top = query._top
+        if top is not None:
+            if top.order:
+                tree = tree.order_by(*self.ordering(query, top.order, selected), copy=False)
+            if top.limit is not None:
+                tree = tree.limit(top.limit, copy=False)
+            if top.offset:
+                tree = tree.offset(top.offset, copy=False)
+        elif order:
+            resolved = [(origins.get(n, n), d) for n, d in order]
+            tree = tree.order_by(*self.ordering(query, resolved, selected), copy=False)
         return tree
 
     # ------------------------------------------------------------------ conditions
-    def condition(self, cond: Condition, heading: Heading) -> exp.Expression:
+    def condition(self, cond: Condition, query: Any) -> Any:
         if isinstance(cond, Always):
             return exp.true() if cond.value else exp.false()
-        if isinstance(cond, Sql):
-            return exp.paren(fragment(cond.text, heading), copy=False)
-        if isinstance(cond, Equals):
-            parts = []
-            for name, value in cond.items:
-                if name not in heading.attributes:
-                    continue
-                attr = heading.attributes[name]
-                column = exp.column(name, quoted=True)
-                normalized = to_core_value(attr.type, value, name)
-                if normalized is USE_DEFAULT:
-                    parts.append(exp.Is(this=column, expression=exp.Null()))
-                else:
-                    driver_value = self.backend.to_driver(attr, normalized)
-                    parts.append(exp.EQ(this=column, expression=self.param(driver_value)))
-            return exp.and_(*parts) if parts else exp.true()
         if isinstance(cond, And):
-            if not cond.parts:
-                return exp.true()
-            return exp.and_(*[exp.paren(self.condition(c, heading)) for c in cond.parts])
+            return exp.and_(*[exp.paren(self.condition(c, query)) for c in cond.parts])
         if isinstance(cond, Or):
-            if not cond.parts:
-                return exp.false()
-            return exp.or_(*[exp.paren(self.condition(c, heading)) for c in cond.parts])
-        if isinstance(cond, Negate):
-            return exp.not_(exp.paren(self.condition(cond.part, heading)))
+            return exp.or_(*[exp.paren(self.condition(c, query)) for c in cond.parts])
+        if isinstance(cond, Sql):
+            text: Any = exp.paren(self.fragment(cond.text, query, cond.names), copy=False)
+            return exp.not_(text) if cond.negated else text
+        if isinstance(cond, Equals):
+            tree: Any = exp.and_(*[self.equality(attr, value) for attr, value in cond.items])
+            return exp.not_(exp.paren(tree)) if cond.negated else tree
         if isinstance(cond, Semijoin):
-            return self.semijoin(cond.expression, heading)
+            return self.semijoin(cond)
         raise DataJointError(f"Unsupported condition {cond!r}")  # pragma: no cover
 
-    def semijoin(self, other: Any, heading: Heading) -> exp.Expression:
-        common = [n for n in heading.names if n in other.heading.names]
-        inner = self.select(other).subquery(self.alias())
+    def json_value(self, path: JsonPath) -> exp.Expression:
+        sql = self.backend.json_value_sql(path.attribute, path.path, path.cast)
+        return exp.Var(this=sql)
+
+    def json_equality(self, path: JsonPath, value: Any) -> exp.Expression:
+        if value is None:
+            return exp.Is(this=self.json_value(path), expression=exp.Null())
+        if path.cast is None and isinstance(value, bool):
+            value = "true" if value else "false"
+        elif path.cast is None and isinstance(value, int | float | decimal.Decimal):
+            path = JsonPath(path.attribute, path.path, "float64")
+        elif isinstance(value, dict | list):
+            raise DataJointError(
+                f"Restricting `{path.attribute}.{path.path}` by a JSON document is not "
+                "supported: compare its scalar members instead."
+            )
+        return exp.EQ(this=self.json_value(path), expression=self.param(value))
+
+    def equality(self, attr: Any, value: Any) -> exp.Expression:
+        if isinstance(attr, JsonPath):
+            return self.json_equality(attr, value)
+        column = _col(attr.name)
+        if attr.type == COMPUTED_TYPE:
+            normalized = USE_DEFAULT if value is None else value
+        else:
+            normalized = to_core_value(attr.type, value, attr.name)
+        if normalized is USE_DEFAULT:
+            return exp.Is(this=column, expression=exp.Null())
+        if attr.type != COMPUTED_TYPE:
+            normalized = self.backend.to_driver(attr, normalized)
+        return exp.EQ(this=column, expression=self.param(normalized))
+
+    def semijoin(self, cond: Semijoin) -> exp.Expression:
+        other, common = cond.expression, cond.common
         if not common:
-            return exp.Exists(this=exp.select(exp.Literal.number(1)).from_(inner))
-        sub = exp.select(*[exp.column(n, quoted=True) for n in common]).from_(inner)
-        if len(common) == 1:
-            return exp.In(this=exp.column(common[0], quoted=True), query=exp.paren(sub))
-        left = exp.Tuple(expressions=[exp.column(n, quoted=True) for n in common])
-        return exp.In(this=left, query=exp.paren(sub))
+            test = exp.Exists(this=exp.select(exp.Literal.number(1)).from_(self.derived(other)))
+            return exp.not_(test) if cond.negated else test
+        if not cond.negated:
+            if _final(other):
+                inner = exp.select(*[_col(c) for c in common]).from_(self.derived(other))
+            else:
+                inner = self.select(other, common)
+            left = (
+                _col(common[0])
+                if len(common) == 1
+                else exp.Tuple(expressions=[_col(c) for c in common])
+            )
+            return exp.In(this=left, query=exp.Subquery(this=inner))
+        # anti-join: NOT EXISTS, correlated through renamed inner columns (NULL-safe)
+        renamed = [exp.alias_(_col(c), f"_dj{i}", quoted=True) for i, c in enumerate(common)]
+        inner = exp.select(*renamed).from_(self.derived(other))
+        outer = self.alias()
+        match = exp.and_(
+            *[exp.EQ(this=_col(f"_dj{i}", outer), expression=_col(c)) for i, c in enumerate(common)]
+        )
+        probe = exp.select(exp.Literal.number(1)).from_(inner.subquery(outer)).where(match)
+        return exp.not_(exp.Exists(this=probe))
+
+
+def _cached(query: Any, key: tuple, build: Callable[[Compiler], exp.Expression]):
+    backend = query.connection.adapter
+    heading = query.heading
+    cache = query.__dict__.setdefault("_sql_cache", {})
+    full = (backend.name, *key)
+    hit = cache.get(full)
+    if hit is not None and hit[0] is heading:
+        return hit[1]
+    compiler = Compiler(backend)
+    result = compiler.finish(build(compiler))
+    cache[full] = (heading, result)
+    return result
 
 
 def compile_fetch(
@@ -214,48 +269,78 @@ def compile_fetch(
     fields: Sequence[str] | None = None,
     order: Sequence[tuple[str, bool]] = (),
 ) -> tuple[str, list[Any]]:
-    """SELECT for fetching ``fields`` of ``query`` in ``order``."""
-    compiler = Compiler(query.connection.adapter)
-    tree = compiler.select(query, fields)
-    if order:
-        tree = tree.order_by(
-            *[exp.Ordered(this=exp.column(n, quoted=True), desc=d) for n, d in order], copy=False
-        )
-    return compiler.finish(tree)
+    """SELECT of ``fields`` (default: the visible heading) of ``query`` in ``order``."""
+    fields = tuple(query.heading.names if fields is None else fields)
+    order = tuple(order)
+    return _cached(query, ("fetch", fields, order), lambda c: c.select(query, fields, order))
 
 
 def compile_count(query: Any) -> tuple[str, list[Any]]:
-    """SELECT count(*) over ``query``."""
-    compiler = Compiler(query.connection.adapter)
-    inner = compiler.select(query, query.heading.all_primary_key or None)
-    tree = exp.select(exp.Count(this=exp.Star())).from_(inner.subquery(compiler.alias()))
-    return compiler.finish(tree)
+    """SELECT count(*) of the distinct primary-key values of ``query``."""
+
+    def build(c: Compiler) -> exp.Expression:
+        grouped = query._distinct or query._group is not None
+        fields = None if grouped else query.heading.primary_key
+        inner = c.select(query, fields).subquery(c.alias())
+        return exp.select(exp.Count(this=exp.Star())).from_(inner)
+
+    return _cached(query, ("count",), build)
+
+
+def compile_exists(query: Any) -> tuple[str, list[Any]]:
+    """SELECT EXISTS(...) of ``query`` (honours a Top, aggregation and union)."""
+
+    def build(c: Compiler) -> exp.Expression:
+        if _final(query):
+            inner = exp.select(exp.Literal.number(1)).from_(c.derived(query))
+        else:
+            inner = c.select(query, [])
+        return exp.select(exp.Exists(this=inner))
+
+    return _cached(query, ("exists",), build)
 
 
 def compile_delete(query: Any) -> tuple[str, list[Any]]:
     """DELETE of the rows of a restricted table ``query`` from its base table.
 
     Restrictions on the table itself go straight into the WHERE clause; anything else (a
-    projection, a join, a ``dj.Top``) selects the primary keys to delete through a derived table,
-    which every backend accepts even when it reads the table being deleted from.
+    projection, a join, a ``dj.Top``) selects the primary keys to delete through a derived
+    table, which every backend accepts even when it reads the table being deleted from.
     """
     compiler = Compiler(query.connection.adapter)
     source = query._source
     while not isinstance(source, tuple):
-        source = source._source
-    target = compiler.table(*source)
-    tree = exp.Delete(this=target)
-    if isinstance(query._source, tuple) and query._is_plain:
+        source = source.first if isinstance(source, JoinSource) else source._source
+    tree = exp.Delete(this=compiler.table(*source))
+    plain = isinstance(query._source, tuple) and not _final(query)
+    if plain and all(origin == name for name, origin in query._columns):
         for condition in query._where:
-            tree = tree.where(compiler.condition(condition, query._source_heading), copy=False)
+            tree = tree.where(compiler.condition(condition, query), copy=False)
     else:
         keys = query.heading.primary_key
-        inner = compiler.select(query, keys).subquery(compiler.alias())
-        picked = exp.select(*[exp.column(k, quoted=True) for k in keys]).from_(inner)
-        left: exp.Expression = (
-            exp.column(keys[0], quoted=True)
-            if len(keys) == 1
-            else exp.Tuple(expressions=[exp.column(k, quoted=True) for k in keys])
-        )
-        tree = tree.where(exp.In(this=left, query=exp.paren(picked)), copy=False)
+        picked = exp.select(*[_col(k) for k in keys]).from_(compiler.derived(query))
+        left = _col(keys[0]) if len(keys) == 1 else exp.Tuple(expressions=[_col(k) for k in keys])
+        tree = tree.where(exp.In(this=left, query=exp.Subquery(this=picked)), copy=False)
     return compiler.finish(tree)
+
+
+def _literal(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool | int | float | decimal.Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    if isinstance(value, datetime.datetime):
+        text = value.isoformat(sep=" ")
+    elif isinstance(value, datetime.date):
+        text = value.isoformat()
+    else:
+        text = str(value)
+    return "'" + text.replace("'", "''") + "'"
+
+
+def inline_params(sql: str, params: Sequence[Any]) -> str:
+    """``sql`` with its bound values rendered inline as literals (for display only)."""
+    it = iter(params)
+    return re.sub(r"%(%|s)", lambda m: "%" if m.group(1) == "%" else _literal(next(it)), sql)

@@ -1,22 +1,31 @@
 """The one coercion point for restriction operands: anything ``&`` accepts → a Condition.
 
-Conditions are frozen data; ``compiler.py`` renders them to SQL.
+:func:`bind` turns a user operand (spec 03 §3.1) into frozen, simplified condition nodes, with
+negation pushed down to the leaves; ``compiler.py`` renders them to SQL.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from ..errors import DataJointError
+from ..heading import Attribute, Heading
+from . import sqlfrag
+from .lineage import check_lineage, check_same_connection
+from .nodes import JsonPath, json_path
 
 
 @dataclass(frozen=True)
 class Condition:
     """Base of restriction conditions."""
+
+    def references(self) -> frozenset[str]:
+        """Attribute names the condition reads."""
+        return frozenset()
 
 
 @dataclass(frozen=True)
@@ -28,9 +37,16 @@ class Always(Condition):
 
 @dataclass(frozen=True)
 class Equals(Condition):
-    """Attribute-value pairs, all of which must hold (a dict or record restriction)."""
+    """``attr = value`` pairs, all of which must hold (a dict or record restriction).
 
-    items: tuple[tuple[str, Any], ...]
+    The left side is an attribute or a :class:`JsonPath` into a JSON attribute.
+    """
+
+    items: tuple[tuple[Attribute | JsonPath, Any], ...]
+    negated: bool = False
+
+    def references(self) -> frozenset[str]:
+        return frozenset(a.attribute if isinstance(a, JsonPath) else a.name for a, _ in self.items)
 
 
 @dataclass(frozen=True)
@@ -38,43 +54,69 @@ class Sql(Condition):
     """A user SQL fragment in MySQL-flavoured syntax."""
 
     text: str
+    names: frozenset[str] = frozenset()
+    used: frozenset[str] = frozenset()
+    negated: bool = False
+
+    def references(self) -> frozenset[str]:
+        return self.used
 
 
 @dataclass(frozen=True)
 class And(Condition):
     parts: tuple[Condition, ...]
 
+    def references(self) -> frozenset[str]:
+        return frozenset().union(*(p.references() for p in self.parts))
+
 
 @dataclass(frozen=True)
 class Or(Condition):
     parts: tuple[Condition, ...]
 
-
-@dataclass(frozen=True)
-class Negate(Condition):
-    part: Condition
+    def references(self) -> frozenset[str]:
+        return frozenset().union(*(p.references() for p in self.parts))
 
 
 @dataclass(frozen=True)
 class Semijoin(Condition):
-    """Rows that match some row of another query expression on the common attributes."""
+    """Rows matching (or, negated, matching no) row of ``expression`` on ``common``."""
 
-    expression: Any
+    expression: Any = field(compare=False)
+    common: tuple[str, ...] = ()
+    negated: bool = False
+
+    def references(self) -> frozenset[str]:
+        return frozenset(self.common)
 
 
 @dataclass(frozen=True)
 class Top:
-    """``dj.Top(limit=1, order_by="KEY", offset=0)``: the first rows in an order."""
+    """``dj.Top(limit=1, order_by="KEY", offset=0)``: the first rows in an order (spec 03 §5)."""
 
     limit: int | None = 1
     order_by: str | Sequence[str] | None = "KEY"
-    offset: int = 0
+    offset: int | None = 0
 
     def __post_init__(self) -> None:
-        if self.limit is not None and not isinstance(self.limit, int):
+        if self.limit is not None and (
+            not isinstance(self.limit, int) or isinstance(self.limit, bool)
+        ):
             raise TypeError("Top limit must be an integer")
-        if not isinstance(self.offset, int):
-            raise TypeError("Top offset must be an integer")
+        order = self.order_by
+        if isinstance(order, str):
+            order = [order]
+        if order is not None:
+            order = list(order)
+            if not all(isinstance(o, str) for o in order):
+                raise TypeError("Top order_by attributes must all be strings")
+        object.__setattr__(self, "order_by", order)
+        offset = 0 if self.offset is None else self.offset
+        if not isinstance(offset, int) or isinstance(offset, bool):
+            raise TypeError("The offset argument must be an integer")
+        object.__setattr__(self, "offset", offset)
+        if offset and self.limit is None:
+            object.__setattr__(self, "limit", 999999999999)
 
 
 class AndList(list):
@@ -87,45 +129,116 @@ class Not:
     def __init__(self, restriction: Any) -> None:
         self.restriction = restriction
 
+    def __repr__(self) -> str:
+        return f"Not({self.restriction!r})"
 
-def _from_mapping(row: Mapping[str, Any]) -> Condition:
-    return Equals(tuple((str(k), v) for k, v in row.items()))
+
+TRUE, FALSE = Always(True), Always(False)
 
 
-def make_condition(operand: Any, is_expression: Any) -> Condition:
-    """Coerce a restriction operand (spec 03 §3.1) into a Condition.
+def has_semijoin(cond: Condition) -> bool:
+    """Whether a condition restricts by another query expression anywhere in its tree."""
+    if isinstance(cond, And | Or):
+        return any(has_semijoin(p) for p in cond.parts)
+    return isinstance(cond, Semijoin)
 
-    ``is_expression(x)`` tells whether ``x`` is a query expression (or a table class).
-    """
+
+def any_of(parts: Iterable[Condition]) -> Condition:
+    """OR with simplification: False dropped, True absorbs, empty is False."""
+    kept: list[Condition] = []
+    for p in parts:
+        if p == TRUE:
+            return TRUE
+        if p != FALSE:
+            kept.append(p)
+    return FALSE if not kept else kept[0] if len(kept) == 1 else Or(tuple(kept))
+
+
+def all_of(parts: Iterable[Condition]) -> Condition:
+    """AND with simplification: True dropped, False absorbs, empty is True."""
+    kept: list[Condition] = []
+    for p in parts:
+        if p == FALSE:
+            return FALSE
+        if p != TRUE:
+            kept.append(p)
+    return TRUE if not kept else kept[0] if len(kept) == 1 else And(tuple(kept))
+
+
+@dataclass(frozen=True)
+class Context:
+    """What binding needs: the restricted expression's heading and available names."""
+
+    heading: Heading  # result heading of the restricted expression
+    names: frozenset[str]  # visible names plus hidden names of the underlying tables
+    connection: Any
+    semantic_check: bool
+    is_expression: Callable[[Any], bool]
+    is_universal: Callable[[Any], bool]
+
+
+def _invalid(operand: Any) -> DataJointError:
+    return DataJointError(f"Invalid restriction type {operand!r}")
+
+
+def bind(operand: Any, ctx: Context, negate: bool = False) -> Condition:
+    """A restriction operand as a simplified Condition (negation pushed to the leaves)."""
+    if isinstance(operand, Top):
+        raise _invalid(operand)
     if isinstance(operand, Condition):
-        return operand
+        return operand if not negate else _negate(operand)
     if isinstance(operand, bool | np.bool_):
-        return Always(bool(operand))
+        return Always(bool(operand) != negate)
     if isinstance(operand, str):
-        return Sql(operand)
+        used = sqlfrag.references(operand, ctx.names)
+        return Sql(operand, ctx.names, used, negate)
     if isinstance(operand, Not):
-        return Negate(make_condition(operand.restriction, is_expression))
+        return bind(operand.restriction, ctx, not negate)
+    if ctx.is_universal(operand):
+        return Always(not negate)
     if isinstance(operand, AndList):
-        return And(tuple(make_condition(x, is_expression) for x in operand))
-    if is_expression(operand):
-        return Semijoin(operand() if isinstance(operand, type) else operand)
+        parts = [bind(x, ctx, negate) for x in operand]
+        return any_of(parts) if negate else all_of(parts)
+    if ctx.is_expression(operand):
+        other = operand() if isinstance(operand, type) else operand
+        check_same_connection(ctx.connection, other.connection)
+        check_lineage(ctx.heading, other.heading, ctx.semantic_check)
+        common = tuple(n for n in other.heading.names if n in ctx.heading.attributes)
+        return Semijoin(other, common, negate)
     if isinstance(operand, Mapping):
-        return _from_mapping(operand)
+        return _equals(operand.items(), ctx, negate)
     if isinstance(operand, np.void):
-        return Equals(tuple((n, operand[n]) for n in operand.dtype.names or ()))
-    if isinstance(operand, np.ndarray) and operand.dtype.names:
-        return Or(tuple(make_condition(r, is_expression) for r in operand))
-    if type(operand).__name__ == "DataFrame" and hasattr(operand, "to_dict"):
-        frame = operand.reset_index() if _named_index(operand) else operand
-        return Or(tuple(_from_mapping(r) for r in frame.to_dict("records")))
-    if isinstance(operand, list | tuple | set | frozenset):
-        return Or(tuple(make_condition(x, is_expression) for x in operand))
-    raise DataJointError(
-        f"Invalid restriction of type {type(operand).__name__}: use a dict, a string, a query "
-        "expression, a list of these, dj.AndList, dj.Not or a bool."
-    )
+        return _equals(((n, operand[n]) for n in operand.dtype.names or ()), ctx, negate)
+    if type(operand).__name__ == "DataFrame" and hasattr(operand, "to_records"):
+        operand = operand.to_records()
+    if isinstance(operand, str | bytes | int | float) or operand is None:
+        raise _invalid(operand)
+    if isinstance(operand, Iterable):
+        parts = [bind(x, ctx, negate) for x in operand]
+        return all_of(parts) if negate else any_of(parts)
+    raise _invalid(operand)
 
 
-def _named_index(frame: Any) -> bool:
-    names = [n for n in getattr(frame.index, "names", []) if n is not None]
-    return bool(names)
+def _equals(pairs: Iterable[tuple[Any, Any]], ctx: Context, negate: bool) -> Condition:
+    attributes = ctx.heading.attributes
+    items: list[tuple[Any, Any]] = []
+    for k, v in pairs:
+        if k in attributes:
+            items.append((attributes[k], v))
+        elif isinstance(k, str) and "." in k and (path := json_path(k, ctx.heading)):
+            items.append((path, v))
+    if not items:
+        return Always(not negate)
+    return Equals(tuple(items), negate)
+
+
+def _negate(cond: Condition) -> Condition:
+    if isinstance(cond, Always):
+        return Always(not cond.value)
+    if isinstance(cond, And):
+        return any_of(_negate(p) for p in cond.parts)
+    if isinstance(cond, Or):
+        return all_of(_negate(p) for p in cond.parts)
+    if isinstance(cond, Equals | Sql | Semijoin):
+        return type(cond)(**{**cond.__dict__, "negated": not cond.negated})
+    raise _invalid(cond)  # pragma: no cover

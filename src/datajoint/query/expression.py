@@ -1,58 +1,40 @@
-"""QueryExpression: the immutable user object of the query algebra (no SQL here)."""
+"""QueryExpression: the immutable user object of the query algebra (no SQL here).
+
+Each expression is one SELECT block (see :mod:`.nodes`); an operator either extends the
+operand's block or wraps the operand as a derived table (spec 03 §13.3). Wrapping never
+changes results.
+"""
 
 from __future__ import annotations
 
+import copy
+import warnings
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from ..errors import DataJointError, UnknownAttributeError
 from ..heading import Attribute, Heading
-from ..types import TEXT, TypeSpec
 from . import fetch as _fetch
 from . import preview as _preview
-from .compiler import compile_fetch
-from .conditions import Condition, Negate, Top, make_condition
-
-COMPUTED_TYPE = TypeSpec("expression", TEXT, False)
-
-
-@dataclass(frozen=True)
-class Computed:
-    """A computed attribute's SQL text (MySQL-flavoured)."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class JoinSource:
-    """Two expressions joined on their common attributes (``USING``)."""
-
-    left: Any
-    right: Any
-    using: tuple[str, ...]
-    outer: bool = False
-
-
-def check_lineage(left: Heading, right: Heading, semantic_check: bool) -> None:
-    """Refuse to match namesakes of different lineage (spec 03 §12.5)."""
-    if not semantic_check or not (left.lineage_available and right.lineage_available):
-        return
-    for name in left.names:
-        if name not in right.attributes:
-            continue
-        a, b = left[name].lineage, right[name].lineage
-        if a is None or b is None:
-            raise DataJointError(
-                f"Cannot join on attribute `{name}`: lineage missing on one side ({a} vs {b}). "
-                "Native secondary attributes never match: rename one with .proj(); for key "
-                "attributes, run schema.rebuild_lineage()."
-            )
-        if a != b:
-            raise DataJointError(
-                f"Cannot join on attribute `{name}`: different lineages ({a} vs {b}). "
-                "Use .proj() to rename one of the attributes."
-            )
+from . import sqlfrag
+from .compiler import compile_fetch, inline_params
+from .conditions import TRUE, Context, Not, Top, bind, has_semijoin
+from .lineage import check_lineage, check_same_connection
+from .nodes import (
+    Computed,
+    JoinItem,
+    JoinSource,
+    TopSpec,
+    UnionSource,
+    UniversalSet,
+    computed_attribute,
+    join_heading,
+    json_path,
+    keyed_heading,
+    parse_order,
+    union_heading,
+)
 
 
 def is_expression(obj: Any) -> bool:
@@ -62,22 +44,42 @@ def is_expression(obj: Any) -> bool:
     return isinstance(obj, QueryExpression)
 
 
+def as_expression(obj: Any, message: str) -> QueryExpression:
+    """``obj`` (a table class is instantiated) or a DataJointError with ``message``."""
+    if isinstance(obj, type) and issubclass(obj, QueryExpression):
+        obj = obj()
+    if not isinstance(obj, QueryExpression):
+        raise DataJointError(message)
+    return obj
+
+
+def _visible(heading: Heading) -> Heading:
+    return Heading(
+        all_attributes=tuple(heading.attributes.values()),
+        lineage_available=heading.lineage_available,
+    )
+
+
 class QueryExpression:
     """A relational expression over one connection; every operator returns a new one.
 
-    Internals (read by the compiler): ``_source`` is ``(schema, table)`` or another
-    expression (a subquery); ``_columns`` pairs each output name with its source column name
-    or a :class:`Computed`; ``_where`` holds restriction conditions on the source;
-    ``_top`` an optional :class:`Top`.
+    Block state (read by the compiler): ``_source`` is ``(schema, table)``, another expression
+    (a derived table), a :class:`JoinSource` or a :class:`UnionSource`; ``_source_heading``
+    describes the source's columns; ``_columns`` pairs each output name with its source
+    column or a :class:`Computed`; ``_where`` holds conditions on the source; ``_group`` the
+    GROUP BY columns of an aggregation; ``_distinct``; ``_top`` a :class:`TopSpec`.
     """
 
     _connection: Any = None
+    _heading: Heading = None  # type: ignore[assignment]
     _source: Any = None
-    _source_heading: Heading | None = None
+    _source_heading: Heading = None  # type: ignore[assignment]
     _columns: tuple[tuple[str, Any], ...] = ()
-    _where: tuple[Condition, ...] = ()
-    _top: Top | None = None
-    _heading: Heading | None = None
+    _where: tuple[Any, ...] = ()
+    _group: tuple[str, ...] | None = None
+    _having: tuple[Any, ...] = ()
+    _distinct: bool = False
+    _top: TopSpec | None = None
 
     # ---------------------------------------------------------------- construction
     @classmethod
@@ -87,48 +89,62 @@ class QueryExpression:
         source: Any,
         source_heading: Heading,
         heading: Heading,
-        columns: tuple[tuple[str, Any], ...],
-        where: tuple[Condition, ...] = (),
-        top: Top | None = None,
+        columns: Sequence[tuple[str, Any]],
+        **state: Any,
     ) -> QueryExpression:
         obj = QueryExpression.__new__(QueryExpression)
         obj._connection = connection
         obj._source = source
         obj._source_heading = source_heading
         obj._heading = heading
-        obj._columns = columns
-        obj._where = where
-        obj._top = top
+        obj._columns = tuple(columns)
+        for name, value in state.items():
+            setattr(obj, "_" + name, value)
         return obj
 
-    def _copy(self, **changes: Any) -> QueryExpression:
-        state = {
-            "connection": self.connection,
-            "source": self._source,
-            "source_heading": self._source_heading,
-            "heading": self.heading,
-            "columns": self._columns,
-            "where": self._where,
-            "top": self._top,
-        }
-        state.update(changes)
-        return QueryExpression._make(**state)
+    def _derive(self, **changes: Any) -> QueryExpression:
+        """A copy with ``changes``; a restricted table stays a table (same class)."""
+        if type(self) is QueryExpression or set(changes) <= {"where", "top"}:
+            obj = copy.copy(self)
+            obj.__dict__.pop("_sql_cache", None)
+        else:
+            obj = QueryExpression._make(
+                self.connection,
+                self._source,
+                self._source_heading,
+                self.heading,
+                self._columns,
+                where=self._where,
+                group=self._group,
+                having=self._having,
+                distinct=self._distinct,
+                top=self._top,
+            )
+        for name, value in changes.items():
+            setattr(obj, "_" + name, value)
+        return obj
 
-    def _wrapped(self) -> QueryExpression:
-        """This expression as the subquery source of a new, plain expression."""
-        heading = self.heading
+    def _wrap(self) -> QueryExpression:
+        """This expression as the derived-table source of a new, plain expression."""
+        heading = _visible(self.heading)
         return QueryExpression._make(
-            self.connection,
-            self,
-            heading,
-            heading,
-            tuple((a.name, a.name) for a in heading.all_attributes),
+            self.connection, self, heading, heading, [(n, n) for n in heading.names]
         )
 
     @property
-    def _is_plain(self) -> bool:
-        """Output names equal source names and no Top: restrictions can go straight to WHERE."""
-        return self._top is None and all(name == origin for name, origin in self._columns)
+    def _renamed(self) -> frozenset[str]:
+        """Output names that are renamed or computed in this block."""
+        return frozenset(n for n, origin in self._columns if origin != n)
+
+    @property
+    def _final(self) -> bool:
+        """True when the block has a grouping, DISTINCT or Top (operators must wrap it)."""
+        return self._group is not None or self._distinct or self._top is not None
+
+    def _names(self) -> frozenset[str]:
+        """Names a fragment may use: visible attributes and hidden source attributes."""
+        hidden = (a.name for a in self._source_heading.all_attributes if a.is_hidden)
+        return frozenset(self.heading.names) | frozenset(hidden)
 
     @property
     def connection(self) -> Any:
@@ -136,6 +152,7 @@ class QueryExpression:
 
     @property
     def heading(self) -> Heading:
+        """The result heading (attributes, primary key, lineage)."""
         return self._heading  # type: ignore[return-value]
 
     @property
@@ -144,101 +161,284 @@ class QueryExpression:
 
     @property
     def is_restricted(self) -> bool:
-        return bool(self._where) or self._top is not None
+        return bool(self._where or self._having) or self._top is not None
 
     # ---------------------------------------------------------------- restriction
     def restrict(self, restriction: Any, semantic_check: bool = True) -> QueryExpression:
-        """Rows satisfying ``restriction`` (spec 03 §3)."""
+        """Rows satisfying ``restriction`` (any operand kind of spec 03 §3.1)."""
         if isinstance(restriction, Top):
-            base = self if self._top is None else self._wrapped()
-            return base._copy(top=restriction)
-        condition = make_condition(restriction, is_expression)
-        base = self if self._is_plain else self._wrapped()
-        return base._copy(where=(*base._where, condition))
+            return self._restrict_top(restriction)
+        context = Context(
+            self.heading,
+            self._names(),
+            self.connection,
+            semantic_check,
+            is_expression,
+            is_universal,
+        )
+        condition = bind(restriction, context)
+        if condition == TRUE:
+            return self
+        if self._group and self._top is None and self._in_having(condition):
+            return self._derive(having=(*self._having, condition))
+        wrap = self._group is not None or self._top is not None
+        wrap = wrap or isinstance(self._source, UnionSource)
+        base = self._wrap() if wrap or condition.references() & self._renamed else self
+        return base._derive(where=(*base._where, condition))
+
+    def _in_having(self, condition: Any) -> bool:
+        """Whether a restriction of this aggregation can go to HAVING (spec 03 §8.4)."""
+        return (
+            self.connection.adapter.having_aliases
+            and not has_semijoin(condition)
+            and condition.references() <= set(self.heading.names)
+        )
+
+    def restrict_in_place(self, restriction: Any) -> None:
+        """Add a restriction to this object (internal use)."""
+        result = self.restrict(restriction)
+        if result is not self:
+            self.__dict__.pop("_sql_cache", None)
+            self.__dict__.update(result.__dict__)
+
+    def _restrict_top(self, top: Top) -> QueryExpression:
+        current = self._top
+        if current is not None and (
+            top.order_by is None or tuple(top.order_by) == current.order_by
+        ):
+            inf = float("inf")
+            l1 = inf if current.limit is None else current.limit
+            l2 = inf if top.limit is None else top.limit
+            offset = int(top.offset or 0)
+            limit = min(l2, max(0, l1 - offset))
+            spec = replace(
+                current,
+                limit=None if limit == inf else int(limit),
+                offset=current.offset + offset,
+            )
+            return self._derive(top=spec)
+        base = self._wrap() if current is not None else self
+        order_by = ["KEY"] if top.order_by is None else top.order_by
+        origins = dict(base._columns)
+        order = tuple((origins.get(n, n), d) for n, d in parse_order(order_by, base.heading))
+        spec = TopSpec(order, tuple(order_by), top.limit, int(top.offset or 0))
+        return base._derive(top=spec)
 
     def __and__(self, restriction: Any) -> QueryExpression:
         return self.restrict(restriction)
 
     def __sub__(self, restriction: Any) -> QueryExpression:
-        condition = make_condition(restriction, is_expression)
-        return self.restrict(Negate(condition))
+        if isinstance(restriction, Top):
+            raise DataJointError(f"Invalid restriction type {restriction!r}")
+        return self.restrict(Not(restriction))
+
+    def __neg__(self) -> Not:
+        return Not(self)
+
+    def __xor__(self, other: Any) -> Any:
+        raise DataJointError(
+            "The ^ operator has been removed in DataJoint 2.0: use "
+            ".restrict(other, semantic_check=False)."
+        )
+
+    def __matmul__(self, other: Any) -> Any:
+        raise DataJointError(
+            "The @ operator has been removed in DataJoint 2.0: use "
+            ".join(other, semantic_check=False)."
+        )
 
     # ---------------------------------------------------------------- projection
-    def proj(self, *attributes: str, **named: str) -> QueryExpression:
-        """Keep the primary key and ``attributes``; rename (``new="old"``) or compute."""
+    def proj(self, *attributes: Any, **named: str) -> QueryExpression:
+        """Keep the primary key and ``attributes``; rename (``new="old"``), copy or compute."""
         heading = self.heading
-        keep: list[str] = list(heading.primary_key)
-        if "..." in attributes:
-            keep = list(heading.names)
-        for name in attributes:
-            if name == "...":
-                continue
-            if name.startswith("-"):
-                continue
-            if name not in heading.attributes:
-                raise UnknownAttributeError(f"Attribute `{name}` not found in the heading")
-            if name not in keep:
-                keep.append(name)
-        excluded = {n[1:] for n in attributes if n.startswith("-")}
-        keep = [n for n in keep if n not in excluded or n in heading.primary_key]
-        base = self if self._is_plain else self._wrapped()
-        origin = dict(base._columns)
-        renamed_sources = {v for v in named.values() if v in heading.attributes}
-        out_attrs: list[Attribute] = []
-        columns: list[tuple[str, Any]] = []
-        for name in keep:
-            if name in renamed_sources and name not in named:
-                continue  # renamed away
-            out_attrs.append(heading[name])
-            columns.append((name, origin[name]))
-        for new, spec in named.items():
-            if spec in heading.attributes:
-                out_attrs.append(replace(heading[spec], name=new))
-                columns.append((new, origin[spec]))
+        everything = False
+        selected: list[str] = []
+        excluded: set[str] = set()
+        for a in attributes:
+            if a is Ellipsis or a == "...":
+                everything = True
+            elif not isinstance(a, str):
+                raise DataJointError(
+                    f"{a!r} is not a valid data type for an attribute in .proj: use strings or ..."
+                )
+            elif a.startswith("-"):
+                excluded.add(a[1:].strip())
             else:
-                attr = Attribute(name=new, type=COMPUTED_TYPE, expression=spec)
-                out_attrs.append(attr)
-                columns.append((new, Computed(spec)))
-        keyed = [a for a in out_attrs if a.in_key] + [a for a in out_attrs if not a.in_key]
-        new_heading = Heading(all_attributes=tuple(keyed))
-        return base._copy(heading=new_heading, columns=tuple(columns))
+                selected.append(a.strip())
+        for name in [*selected, *excluded]:
+            if name not in heading.attributes:
+                raise UnknownAttributeError(f"Attribute `{name}` not found.")
+        for name in excluded:
+            if name in heading.primary_key:
+                raise DataJointError(f"Cannot exclude primary key attribute `{name}`.")
+        renames, copies, computed, jsons = {}, {}, {}, {}
+        for new, spec in named.items():
+            if not isinstance(spec, str):
+                raise DataJointError(f"The value of `{new}` in .proj must be a string.")
+            text = spec.strip()
+            inner = text[1:-1].strip() if text.startswith("(") and text.endswith(")") else None
+            path = json_path(text, heading) if "." in text else None
+            if path is not None:
+                jsons[new] = path
+            elif sqlfrag.is_identifier(text):
+                if text not in heading.attributes:
+                    raise UnknownAttributeError(f"Attribute `{text}` not found.")
+                renames[new] = text
+            elif inner is not None and sqlfrag.is_identifier(inner) and inner in heading:
+                copies[new] = inner
+            else:
+                computed[new] = spec
+        sources = set(renames.values())
+        used = set(sources) | set(copies.values()) | {p.attribute for p in jsons.values()}
+        names = self._names() | frozenset(named)
+        for text in computed.values():
+            used |= sqlfrag.references(text, names - frozenset(named))
+        base = self._wrap() if used & self._renamed or self._having else self
+        origins = dict(base._columns)
+        out: list[tuple[Attribute, Any]] = []
+        for attr in heading:
+            for new, old in renames.items():
+                if old == attr.name:
+                    out.append((attr.renamed(new), origins[old]))
+            keep = attr.in_key or attr.name in selected or (everything and not attr.in_key)
+            keep = keep and attr.name not in excluded
+            if keep and (attr.name not in sources or attr.name in selected):
+                out.append((attr, origins[attr.name]))
+        for new, old in copies.items():
+            out.append((replace(heading[old], name=new, in_key=False), origins[old]))
+        for new, text in computed.items():
+            out.append((computed_attribute(new, text), Computed(text)))
+        for new, path in jsons.items():
+            out.append((computed_attribute(new, named[new]), path))
+        seen: set[str] = set()
+        for attr, _ in out:
+            if attr.name in seen:
+                raise DataJointError(f"Attribute `{attr.name}` already exists in the projection.")
+            seen.add(attr.name)
+        key = [a.name for a, _ in out if a.in_key]
+        new_heading = keyed_heading([a for a, _ in out], key, heading.lineage_available)
+        columns = tuple((a.name, origin) for a, origin in out)
+        return base._derive(heading=new_heading, columns=columns)
 
     # ---------------------------------------------------------------- join
-    def join(self, other: Any, semantic_check: bool = True, left: bool = False) -> QueryExpression:
-        """Natural join on the common attributes (spec 03 §7)."""
-        other = other() if isinstance(other, type) else other
-        if not isinstance(other, QueryExpression):
-            raise DataJointError(f"Cannot join with an object of type {type(other).__name__}")
-        if other.connection is not self.connection:
-            raise DataJointError("Cannot join query expressions on different connections.")
+    def _parts(self, single: bool = False, no_where: bool = False) -> tuple | None:
+        """``(first, items, where, underlying names)`` when this block can be inlined."""
+        if self._final or self._renamed or isinstance(self._source, UnionSource):
+            return None
+        if (no_where and self._where) or (single and isinstance(self._source, JoinSource)):
+            return None
+        if isinstance(self._source, JoinSource):
+            first, items = self._source.first, self._source.items
+        else:
+            first, items = self._source, ()
+        attrs = self._source_heading.all_attributes
+        return first, items, self._where, frozenset(a.name for a in attrs), attrs
+
+    def _derived_parts(self) -> tuple:
+        return self, (), (), frozenset(self.heading.names), tuple(self.heading)
+
+    def join(
+        self,
+        other: Any,
+        semantic_check: bool = True,
+        left: bool = False,
+        _nullable_pk: bool = False,
+    ) -> QueryExpression:
+        """Natural join on the namesakes (spec 03 §7); ``left=True`` keeps every row of self."""
+        if is_universal(other):
+            raise DataJointError("Joining with dj.U(...) is no longer supported in DataJoint 2.0.")
+        other = as_expression(other, "The argument of join must be a QueryExpression.")
+        check_same_connection(self.connection, other.connection)
         check_lineage(self.heading, other.heading, semantic_check)
+        heading = join_heading(self.heading, other.heading, left, _nullable_pk)
         using = tuple(n for n in self.heading.names if n in other.heading.attributes)
-        pk = set(self.heading.primary_key) | set(other.heading.primary_key)
-        merged = [*self.heading.attributes.values()] + [
-            a for a in other.heading.attributes.values() if a.name not in self.heading.attributes
-        ]
-        merged = [replace(a, in_key=a.name in pk) for a in merged]
-        keyed = [a for a in merged if a.in_key] + [a for a in merged if not a.in_key]
-        heading = Heading(
-            all_attributes=tuple(keyed),
-            lineage_available=self.heading.lineage_available and other.heading.lineage_available,
-        )
+        lp = self._parts() or self._derived_parts()
+        rp = other._parts(single=True, no_where=left) or other._derived_parts()
+        if (lp[3] & rp[3]) - set(using):
+            rp = other._derived_parts()
+            if (lp[3] & rp[3]) - set(using):
+                lp = self._derived_parts()
+        kind = ("left" if left else "inner") if using else ("left" if left else "cross")
+        source = JoinSource(lp[0], (*lp[1], JoinItem(rp[0], kind, using)))
+        attrs = {a.name: a for a in lp[4]}
+        attrs.update({a.name: a for a in rp[4] if a.name not in attrs})
+        source_heading = Heading(all_attributes=tuple(attrs.values()))
+        columns = [(n, n) for n in heading.names]
         return QueryExpression._make(
-            self.connection,
-            JoinSource(self, other, using, left),
-            heading,
-            heading,
-            tuple((a.name, a.name) for a in keyed),
+            self.connection, source, source_heading, heading, columns, where=(*lp[2], *rp[2])
         )
 
     def __mul__(self, other: Any) -> QueryExpression:
         return self.join(other)
 
+    def extend(self, other: Any, semantic_check: bool = True) -> QueryExpression:
+        """Add ``other``'s attributes to every row (a left join; requires self → other)."""
+        return self.join(other, semantic_check=semantic_check, left=True)
+
+    # ---------------------------------------------------------------- aggregation
+    def aggr(
+        self, group: Any, *attributes: Any, exclude_nonmatching: bool = False, **named: str
+    ) -> QueryExpression:
+        """For each row of self, aggregates over the matching rows of ``group`` (spec 03 §8)."""
+        if "keep_all_rows" in named:
+            keep_all = named.pop("keep_all_rows")
+            warnings.warn(
+                "keep_all_rows is deprecated: use exclude_nonmatching (its negation).",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            exclude_nonmatching = not keep_all
+        if is_universal(group):
+            raise DataJointError("Aggregating over dj.U(...) is not supported.")
+        group = as_expression(group, "The argument of aggr must be a QueryExpression.")
+        check_same_connection(self.connection, group.connection)
+        missing = [k for k in self.primary_key if k not in group.heading.attributes]
+        if missing:
+            raise DataJointError(
+                "Aggregation requires the group expression to contain all primary key "
+                f"attributes of the grouping expression. Missing attributes: {missing}"
+            )
+        check_lineage(self.heading, group.heading)
+        carried: list[str] = []
+        for a in attributes:
+            if a is Ellipsis or a == "...":
+                carried += [n for n in self.heading.secondary_attributes if n not in carried]
+            elif not isinstance(a, str) or a not in self.heading.attributes:
+                raise UnknownAttributeError(
+                    f"Attribute `{a}` not found in the grouping expression of aggr."
+                )
+            elif a not in carried and a not in self.primary_key:
+                carried.append(a)
+        joined = self.join(
+            group, semantic_check=False, left=not exclude_nonmatching, _nullable_pk=True
+        )
+        keep = [*self.primary_key, *carried]
+        return grouped(joined, keep, [self.heading[n] for n in keep], self.primary_key, named)
+
+    aggregate = aggr
+
+    # ---------------------------------------------------------------- union
+    def __add__(self, other: Any) -> QueryExpression:
+        other = as_expression(
+            other, "A QueryExpression can only be unioned with another QueryExpression."
+        )
+        check_same_connection(self.connection, other.connection)
+        heading = union_heading(self.heading, other.heading)
+        if not heading.secondary_attributes:
+            parts, distinct = (self, other), True
+        else:
+            first = self.join(other, semantic_check=False, left=True)
+            nulls = dict.fromkeys(self.heading.secondary_attributes, "NULL")
+            second = other.restrict(Not(self), semantic_check=False).proj(..., **nulls)
+            parts, distinct = (first, second), False
+        source = UnionSource(parts, tuple(heading.names), distinct)
+        columns = [(n, n) for n in heading.names]
+        return QueryExpression._make(self.connection, source, heading, heading, columns)
+
     # ---------------------------------------------------------------- SQL
     def make_sql(self, fields: Sequence[str] | None = None) -> str:
         """The SELECT statement of this expression (bound values shown inline)."""
-        sql, params = compile_fetch(self, fields)
-        return sql.replace("%s", "{}").replace("%%", "%").format(*(repr(p) for p in params))
+        return inline_params(*compile_fetch(self, fields))
 
     # ---------------------------------------------------------------- fetch
     def to_dicts(
@@ -248,37 +448,59 @@ class QueryExpression:
         offset: int | None = None,
         squeeze: bool = False,
     ) -> list[dict[str, Any]]:
-        """Rows as a list of dicts (spec 04 §1.3)."""
+        """Rows as a list of dicts, keys in heading order (spec 04 §1.3)."""
         return _fetch.to_dicts(self, order_by, limit, offset, squeeze)
 
-    def to_pandas(self, order_by: Any = None, limit: int | None = None,
-                  offset: int | None = None, squeeze: bool = False) -> Any:  # fmt: skip
+    def to_pandas(
+        self,
+        order_by: Any = None,
+        limit: int | None = None,
+        offset: int | None = None,
+        squeeze: bool = False,
+    ) -> Any:
         """Rows as a pandas DataFrame indexed by the primary key."""
         return _fetch.to_pandas(self, order_by, limit, offset, squeeze)
 
-    def to_polars(self, order_by: Any = None, limit: int | None = None,
-                  offset: int | None = None, squeeze: bool = False) -> Any:  # fmt: skip
+    def to_polars(
+        self,
+        order_by: Any = None,
+        limit: int | None = None,
+        offset: int | None = None,
+        squeeze: bool = False,
+    ) -> Any:
         """Rows as a polars DataFrame (extra ``polars``)."""
         return _fetch.to_polars(self, order_by, limit, offset, squeeze)
 
-    def to_arrow(self, order_by: Any = None, limit: int | None = None,
-                 offset: int | None = None, squeeze: bool = False) -> Any:  # fmt: skip
+    def to_arrow(
+        self,
+        order_by: Any = None,
+        limit: int | None = None,
+        offset: int | None = None,
+        squeeze: bool = False,
+    ) -> Any:
         """Rows as a pyarrow Table (extra ``arrow``)."""
         return _fetch.to_arrow(self, order_by, limit, offset, squeeze)
 
-    def to_arrays(self, *attributes: str, include_key: bool = False, order_by: Any = None,
-                  limit: int | None = None, offset: int | None = None,
-                  squeeze: bool = False) -> Any:  # fmt: skip
+    def to_arrays(
+        self,
+        *attributes: str,
+        include_key: bool = False,
+        order_by: Any = None,
+        limit: int | None = None,
+        offset: int | None = None,
+        squeeze: bool = False,
+    ) -> Any:
         """A structured array, or one array per named attribute (spec 04 §1.6)."""
         return _fetch.to_arrays(self, attributes, include_key, order_by, limit, offset, squeeze)
 
-    def keys(self, order_by: Any = None, limit: int | None = None,
-             offset: int | None = None) -> list[dict[str, Any]]:  # fmt: skip
+    def keys(
+        self, order_by: Any = None, limit: int | None = None, offset: int | None = None
+    ) -> list[dict[str, Any]]:
         """Primary-key dicts of the rows."""
         return _fetch.keys(self, order_by, limit, offset)
 
     def fetch1(self, *attributes: str, squeeze: bool = False) -> Any:
-        """The single row as a dict, or the values of ``attributes``."""
+        """The single row as a dict, or the values of ``attributes`` (``"KEY"``: the key)."""
         return _fetch.fetch1(self, attributes, squeeze)
 
     def fetch(self, *attributes: str, **kwargs: Any) -> Any:
@@ -286,12 +508,15 @@ class QueryExpression:
         return _fetch.legacy_fetch(self, attributes, **kwargs)
 
     def head(self, limit: int = 25) -> list[dict[str, Any]]:
+        """The first ``limit`` rows in primary-key order."""
         return self.to_dicts(order_by="KEY", limit=limit)
 
     def tail(self, limit: int = 25) -> list[dict[str, Any]]:
+        """The last ``limit`` rows, in ascending primary-key order."""
         return list(reversed(self.to_dicts(order_by="KEY DESC", limit=limit)))
 
     def cursor(self, as_dict: bool = False) -> Any:
+        """The raw database cursor of this expression's SELECT (values not decoded)."""
         sql, params = compile_fetch(self, self.heading.names)
         return self.connection.query(sql, params, as_dict=as_dict)
 
@@ -302,13 +527,14 @@ class QueryExpression:
         return _fetch.count(self)
 
     def __bool__(self) -> bool:
-        return _fetch.count(self, limit=1) > 0
+        return _fetch.exists(self)
 
     def __contains__(self, item: Any) -> bool:
         return bool(self & item)
 
     # ---------------------------------------------------------------- display
     def preview(self, limit: int | None = None, width: int | None = None) -> str:
+        """A text table of the first rows (spec 04 §1.11)."""
         return _preview.preview(self, limit, width)
 
     def __repr__(self) -> str:
@@ -319,3 +545,34 @@ class QueryExpression:
 
     def _repr_html_(self) -> str:
         return _preview.repr_html(self)
+
+
+def grouped(
+    base: QueryExpression,
+    keep: list[str],
+    keep_attrs: list[Attribute],
+    key: list[str],
+    named: dict[str, str],
+) -> QueryExpression:
+    """``base`` grouped by ``keep`` with the computed ``named`` aggregates."""
+    names = base._names()
+    used: set[str] = set(keep)
+    for new, text in named.items():
+        if not isinstance(text, str):
+            raise DataJointError(f"The value of `{new}` in aggr must be a string.")
+        if new in keep:
+            raise DataJointError(f"Attribute `{new}` already exists in the aggregation.")
+        used |= sqlfrag.references(text, names)
+    if used & base._renamed or base._final or isinstance(base._source, UnionSource):
+        base = base._wrap()
+    origins = dict(base._columns)
+    columns = [(n, origins[n]) for n in keep] + [(n, Computed(t)) for n, t in named.items()]
+    attrs = [*keep_attrs, *(computed_attribute(n, t) for n, t in named.items())]
+    heading = keyed_heading(attrs, key, base.heading.lineage_available)
+    group = tuple(origins[n] for n in keep)
+    return base._derive(heading=heading, columns=tuple(columns), group=group, distinct=False)
+
+
+def is_universal(obj: Any) -> bool:
+    """True for ``dj.U(...)`` operands."""
+    return isinstance(obj, UniversalSet)

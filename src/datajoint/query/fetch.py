@@ -10,7 +10,7 @@ import numpy as np
 
 from ..errors import DataJointError, UnknownAttributeError
 from . import formats
-from .compiler import compile_count, compile_fetch
+from .compiler import compile_count, compile_exists, compile_fetch
 from .conditions import Top
 
 
@@ -39,19 +39,26 @@ def shaped(query: Any, order_by: Any, limit: Any, offset: Any) -> Any:
 
 
 def rows(query: Any, fields: Sequence[str], squeeze: bool = False) -> list[list[Any]]:
-    """Decoded columns of ``fields`` (one list per field) in fetch order."""
+    """Decoded columns of ``fields`` (one list per field), in fetch order.
+
+    Without a ``dj.Top`` rows come in primary-key order (spec 03 §13.1) unless the setting
+    ``fetch.order_by_key`` is off.
+    """
     heading = query.heading
     order: list[tuple[str, bool]] = []
     if query._top is None and _config(query, "fetch.order_by_key", True):
         order = [(k, False) for k in heading.primary_key]
-    sql, params = compile_fetch(query, fields, order)
-    # fields may be in any order; the select list follows the heading
-    selected = [a.name for a in heading.all_attributes if a.name in set(fields)]
+    # DISTINCT applies to the whole select list, and HAVING may name any of its aliases
+    narrow = not (query._distinct or query._having)
+    selected = list(dict.fromkeys(fields)) if narrow else list(heading.names)
+    sql, params = compile_fetch(query, selected, order)
     raw = query.connection.query(sql, params).fetchall()
-    columns = list(zip(*raw, strict=True)) if raw else [() for _ in selected]
+    columns = list(zip(*raw, strict=True)) if raw and selected else [() for _ in selected]
     adapter = query.connection.adapter
     decoded = {}
     for name, values in zip(selected, columns, strict=True):
+        if name not in fields:
+            continue
         attr = heading[name]
         out = adapter.from_driver(attr, list(values))
         if attr.codec is not None:
@@ -129,19 +136,20 @@ def to_arrays(
     _check_names(query, attributes)
     pk = heading.primary_key
     fields = list(dict.fromkeys([*(pk if include_key else []), *attributes]))
-    columns = dict(zip(fields, rows(query, fields, squeeze), strict=True))
-    arrays = tuple(_as_array(columns[name]) for name in attributes)
-    result = arrays[0] if len(arrays) == 1 else arrays
+    by_name = dict(zip(fields, rows(query, fields, squeeze), strict=True))
+    arrays = tuple(_as_array(by_name[name]) for name in attributes)
+    single: Any = arrays[0] if len(arrays) == 1 else arrays
     if include_key:
         key_list = [
             dict(zip(pk, values, strict=True))
-            for values in zip(*[columns[k] for k in pk], strict=True)
+            for values in zip(*[by_name[k] for k in pk], strict=True)
         ]
         return (key_list, *arrays)
-    return result
+    return single
 
 
 def fetch1(query: Any, attributes: Sequence[str], squeeze: bool) -> Any:
+    """The single row (dict) or the values of ``attributes``; ``"KEY"`` is the key dict."""
     limited = query.restrict(Top(2, None, 0))
     names = query.heading.names if not attributes else list(attributes)
     wants_key = "KEY" in names
@@ -150,29 +158,35 @@ def fetch1(query: Any, attributes: Sequence[str], squeeze: bool) -> Any:
     if wants_key:
         fields = list(dict.fromkeys([*query.heading.primary_key, *fields]))
     columns = rows(limited, fields, squeeze)
-    count = len(columns[0]) if columns else len(limited.to_dicts())
-    if count != 1:
+    found = len(columns[0]) if columns else count(limited)
+    if found != 1:
         raise DataJointError(
             "fetch1 requires exactly one row; the query returned "
-            + ("no rows" if count == 0 else "2 or more rows")
+            + ("no rows" if found == 0 else "2 or more rows")
             + "."
         )
     row = {name: values[0] for name, values in zip(fields, columns, strict=True)}
     if not attributes:
         return row
-    key = {k: row[k] for k in query.heading.primary_key}
+    key = {k: row[k] for k in query.heading.primary_key} if wants_key else {}
     values = [key if n == "KEY" else row[n] for n in attributes]
     return values[0] if len(values) == 1 else tuple(values)
 
 
-def count(query: Any, limit: int | None = None) -> int:
-    if limit is not None:
-        query = query.restrict(Top(limit, None, 0))
+def count(query: Any) -> int:
+    """Number of rows (distinct primary-key values), one COUNT query."""
     sql, params = compile_count(query)
     return int(query.connection.query(sql, params).fetchone()[0])
 
 
+def exists(query: Any) -> bool:
+    """Whether the result is non-empty, one EXISTS query."""
+    sql, params = compile_exists(query)
+    return bool(query.connection.query(sql, params).fetchone()[0])
+
+
 def iterate(query: Any) -> Iterator[dict[str, Any]]:
+    """A generator of row dicts; the rows are read by one query before the first yield."""
     yield from to_dicts(query, None, None, None, False)
 
 

@@ -19,7 +19,7 @@ def _settings(query: Any, limit: int | None, width: int | None) -> tuple[int, in
 def _rows(query: Any, limit: int) -> tuple[list[str], list[dict[str, Any]], int]:
     heading = query.heading
     shown = [a.name for a in heading if not (a.is_blob or a.json or a.is_codec)]
-    head = query if query._top is not None else query.restrict(Top(limit + 1, "KEY", 0))
+    head = query.restrict(Top(limit + 1, None if query._top is not None else "KEY", 0))
     columns = fetch.rows(head, shown) if shown else []
     data = [dict(zip(shown, v, strict=True)) for v in zip(*columns, strict=True)]
     return shown, data, len(data)
@@ -37,26 +37,24 @@ def preview(query: Any, limit: int | None = None, width: int | None = None) -> s
     heading = query.heading
     shown, data, n = _rows(query, limit)
     names = heading.names
-    cells = [
-        [str(row[a]) if a in shown else _placeholder(heading[a]) for a in names]
-        for row in data[:limit]
-    ]
-    titles = [("*" if heading[a].in_key else "") + a for a in names]
-    widths = [
-        max(min(width, max([len(t), *(len(r[i]) for r in cells)])), len(t))
-        for i, t in enumerate(titles)
-    ]
+    cells = {
+        a: [str(row[a]) if a in shown else _placeholder(heading[a]) for row in data[:limit]]
+        for a in names
+    }
+    widths = {a: min(max([len(a), *map(len, cells[a])]) + 4, width) for a in names}
+
+    def cell(a: str, text: str) -> str:
+        return text[: widths[a]].ljust(widths[a])
+
     lines = [
-        " ".join(t.ljust(w) for t, w in zip(titles, widths, strict=True)),
-        " ".join("+" + "-" * (w - 1) if w else "" for w in widths),
+        " ".join(cell(a, ("*" if heading[a].in_key else "") + a) for a in names),
+        " ".join("+" + "-" * (widths[a] - 2) + "+" for a in names),
     ]
-    for r in cells:
-        lines.append(" ".join(c[:w].ljust(w) for c, w in zip(r, widths, strict=True)))
-    if n > limit:
-        lines.append(" ...")
+    lines += [" ".join(cell(a, cells[a][i]) for a in names) for i in range(len(data[:limit]))]
+    text = "\n".join(lines) + ("\n   ...\n" if n > limit else "\n")
     if show_count:
-        lines.append(f" (Total: {len(query)})")
-    return "\n".join(lines) + "\n"
+        text += f" (Total: {len(query)})\n"
+    return text
 
 
 def repr_html(query: Any) -> str:

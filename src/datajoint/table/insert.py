@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import csv
+import json
 import pathlib
+import uuid
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
@@ -13,6 +16,8 @@ import numpy as np
 
 from ..errors import DataJointError, DuplicateError, UnknownFieldError
 from ..heading import Attribute, Heading
+from ..query.compiler import compile_fetch
+from ..query.expression import is_expression
 from ..types import USE_DEFAULT, to_core_value
 
 # at most this many bound values per statement (PostgreSQL allows 65535, SQLite 32766)
@@ -135,6 +140,14 @@ def insert(
     connection = table.connection
     heading = table.heading
     mode = "replace" if replace else "skip" if skip_duplicates else None
+    if is_expression(rows):
+        if chunk_size is not None:
+            raise DataJointError(
+                "chunk_size is not supported when inserting from a query expression: the rows "
+                "are copied by one INSERT … SELECT."
+            )
+        _insert_query(table, rows, mode, ignore_extra_fields)
+        return
     source = iter(normalize_rows(rows))
     positional_warned = False
     fields: list[str] | None = None
@@ -190,6 +203,11 @@ def _send(
             )
         statements = [(adapter.insert_default_row_sql(schema, name), None)] * len(rows)
     else:
+        if mode == "replace":
+            # the stored row must equal a fresh insert: attributes not given take defaults
+            rest = [a.name for a in heading.all_attributes if a.name not in fields]
+            fields = fields + [n for n in rest if not heading[n].autoincrement]
+            rows = [{**dict.fromkeys(rest), **r} for r in rows]
         attrs = [heading[f] for f in fields]
         encoded = [encode_row(r, fields, heading, adapter, table) for r in rows]
         per_statement = max(1, MAX_PARAMS // max(1, len(fields)))
@@ -232,3 +250,147 @@ def insert_dataframe(table: Any, df: Any, index_as_pk: bool | None, **options: A
         )
     frame = df.reset_index() if index_as_pk else df.reset_index(drop=True)
     insert(table, frame.to_dict("records"), **options)
+
+
+# codecs whose stored values embed the path of the table they belong to (spec 06)
+_SCHEMA_ADDRESSED = frozenset({"object", "npy"})
+
+
+def _insert_query(table: Any, query: Any, mode: str | None, ignore_extra_fields: bool) -> None:
+    """INSERT … SELECT: copy the rows of ``query`` without fetching them (spec 04 §2.6)."""
+    query = query() if isinstance(query, type) else query
+    heading = table.heading
+    names = query.heading.names
+    extra = [n for n in names if n not in heading.attributes]
+    if extra and not ignore_extra_fields:
+        raise DataJointError(
+            f"Attribute `{extra[0]}` of the query is not in the heading of `{table.table_name}`; "
+            "use ignore_extra_fields=True to leave it out."
+        )
+    fields = [n for n in names if n in heading.attributes]
+    for name in fields:
+        spec = heading[name].type
+        if spec.codec_name in _SCHEMA_ADDRESSED:
+            raise DataJointError(
+                f"Attribute `{name}` (<{spec.codec_name}@>) holds schema-addressed objects whose "
+                "paths embed their table: they cannot be copied by INSERT … SELECT. Fetch the "
+                "values and insert them instead."
+            )
+    select_sql, params = compile_fetch(query, fields)
+    connection = table.connection
+    sql = connection.adapter.insert_select_sql(
+        table.database,
+        table.table_name,
+        fields,
+        select_sql,
+        on_duplicate=mode,
+        primary_key=heading.all_primary_key,
+    )
+    try:
+        connection.query(sql, params)
+    except DuplicateError as exc:
+        raise exc.suggest("To ignore duplicate entries, use skip_duplicates=True.") from None
+
+
+@dataclass
+class ValidationResult:
+    """The outcome of :func:`validate`: ``errors`` holds ``(row, attribute or None, message)``."""
+
+    is_valid: bool
+    errors: list[tuple[int, str | None, str]] = field(default_factory=list)
+    rows_checked: int = 0
+
+    def __bool__(self) -> bool:
+        return self.is_valid
+
+    def raise_if_invalid(self) -> None:
+        if not self.is_valid:
+            raise DataJointError(self.summary())
+
+    def summary(self) -> str:
+        if self.is_valid:
+            return f"Validation passed: {self.rows_checked} rows checked"
+        lines = [
+            f"Validation failed: {len(self.errors)} error(s) in {self.rows_checked} rows",
+        ]
+        for index, name, message in self.errors[:10]:
+            where = f" in field '{name}'" if name is not None else ""
+            lines.append(f"  Row {index}{where}: {message}")
+        if len(self.errors) > 10:
+            lines.append(f"  ... and {len(self.errors) - 10} more errors")
+        return "\n".join(lines)
+
+
+def _check_value(attr: Attribute, value: Any) -> str | None:
+    """Why ``value`` cannot be inserted into ``attr`` (None when it can)."""
+    if value is None:
+        if not (attr.nullable or attr.default is not None or attr.autoincrement):
+            return f"NULL value not allowed for NOT NULL field '{attr.name}' without default"
+        return None
+    if attr.codec is not None:
+        try:
+            attr.codec.validate(value)
+        except (TypeError, ValueError) as exc:
+            return f"Codec validation failed: {exc}"
+        return None
+    try:
+        to_core_value(attr.type, value, attr.name)
+    except (DataJointError, TypeError, ValueError) as exc:
+        return str(exc)
+    if attr.uuid and not isinstance(value, uuid.UUID):
+        try:
+            uuid.UUID(str(value))
+        except ValueError:
+            return f"Invalid UUID {value!r}"
+    if attr.json:
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError) as exc:
+            return f"Value is not JSON serializable: {exc}"
+    return None
+
+
+def validate(table: Any, rows: Any, *, ignore_extra_fields: bool = False) -> ValidationResult:
+    """Check ``rows`` as :func:`insert` would, without touching the database (spec 04 §2.9)."""
+    heading = table.heading
+    names = heading.names
+    errors: list[tuple[int, str | None, str]] = []
+    count = 0
+    for index, row in enumerate(normalize_rows(rows)):
+        count += 1
+        if isinstance(row, Mapping):
+            mapped = dict(row)
+        elif isinstance(row, np.void):
+            mapped = {n: row[n] for n in row.dtype.names or ()}
+        elif isinstance(row, (str, bytes)) or not hasattr(row, "__len__"):
+            errors.append((index, None, f"Invalid row type {type(row).__name__}"))
+            continue
+        elif len(row) != len(names):
+            errors.append(
+                (
+                    index,
+                    None,
+                    f"Incorrect number of attributes: {len(row)} given, {len(names)} expected",
+                )
+            )
+            continue
+        else:
+            mapped = dict(zip(names, row, strict=True))
+        if not ignore_extra_fields:
+            for name in mapped:
+                if name not in heading.attributes:
+                    errors.append((index, name, f"Field '{name}' is not in the table heading"))
+        for attr in heading.attributes.values():
+            if attr.name not in mapped:
+                if not (attr.nullable or attr.default is not None or attr.autoincrement):
+                    errors.append((index, attr.name, f"Required field '{attr.name}' is missing"))
+                continue
+            problem = _check_value(attr, mapped[attr.name])
+            if problem is not None:
+                errors.append((index, attr.name, problem))
+        for name in heading.primary_key:
+            if heading[name].autoincrement:
+                continue
+            if mapped.get(name) is None:
+                errors.append((index, name, f"Primary key attribute '{name}' is missing or None"))
+    return ValidationResult(not errors, errors, count)

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import copy
 import functools
 import sys
 from typing import Any
 
 from ..connection import conn
-from ..declare.ddl import drop_table
+from ..declare.alter import alter as _alter
 from ..declare.describe import describe
 from ..errors import DataJointError, MissingTableError
 from ..heading import Heading
-from ..query.compiler import compile_delete
-from ..query.conditions import Negate, Top, make_condition
-from ..query.expression import QueryExpression, is_expression
+from ..query.expression import QueryExpression
+from . import delete as _delete
 from . import insert as _insert
+from . import update as _update
 
 
 class on_class:
@@ -145,32 +144,8 @@ class Table(QueryExpression, metaclass=TableMeta):
     def _columns(self) -> tuple[tuple[str, Any], ...]:  # type: ignore[override]
         return tuple((a.name, a.name) for a in self.heading.all_attributes)
 
-    @property
-    def _where(self) -> tuple[Any, ...]:  # type: ignore[override]
-        return self.__dict__.get("_restriction", ())
-
-    @property
-    def _top(self) -> Top | None:  # type: ignore[override]
-        return self.__dict__.get("_top_restriction")
-
-    @property
-    def is_restricted(self) -> bool:
-        return bool(self._where) or self._top is not None
-
-    def restrict(self, restriction: Any, semantic_check: bool = True) -> QueryExpression:
-        """Rows satisfying ``restriction``; a restricted table keeps its table methods."""
-        if self._top is not None:
-            return super().restrict(restriction, semantic_check)
-        restricted = copy.copy(self)
-        if isinstance(restriction, Top):
-            restricted._top_restriction = restriction
-        else:
-            condition = make_condition(restriction, is_expression)
-            restricted._restriction = (*self._where, condition)
-        return restricted
-
-    def __sub__(self, restriction: Any) -> QueryExpression:
-        return self.restrict(Negate(make_condition(restriction, is_expression)))
+    # restrictions (``_where``, ``_top``) are instance attributes set on a copy of the table
+    # by QueryExpression.restrict, so that ``Table & cond`` keeps the table's class
 
     # ---------------------------------------------------------------- data manipulation
     def insert(
@@ -216,13 +191,37 @@ class Table(QueryExpression, metaclass=TableMeta):
 
     def drop_quick(self) -> None:
         """Drop the table without cascading or asking (fails if other tables reference it)."""
-        drop_table(self.connection, self.database, self.table_name)
+        _delete.drop_quick(self)
 
     def delete_quick(self, get_count: bool = False) -> int | None:
         """Delete the rows of this table without cascading."""
-        sql, params = compile_delete(self)
-        cursor = self.connection.query(sql, params)
-        return cursor.rowcount if get_count else None
+        return _delete.delete_quick(self, get_count)
+
+    def delete(
+        self,
+        transaction: bool = True,
+        prompt: bool | None = None,
+        part_integrity: str = "enforce",
+        **legacy: Any,
+    ) -> int:
+        """Delete these rows and all rows depending on them (spec 04 §4); returns the count."""
+        return _delete.delete(self, transaction, prompt, part_integrity, **legacy)
+
+    def drop(self, prompt: bool | None = None, part_integrity: str = "enforce", **legacy: Any):
+        """Drop the table and every table depending on it (spec 04 §5)."""
+        _delete.drop(self, prompt, part_integrity, **legacy)
+
+    def update1(self, row: Any) -> None:
+        """Change secondary attributes of one existing row (spec 04 §3)."""
+        _update.update1(self, row)
+
+    def alter(self, prompt: bool = True, context: dict[str, Any] | None = None) -> None:
+        """Change secondary attributes and the comment to match ``definition`` (spec 01 §8)."""
+        _alter(self, prompt, context)
+
+    def validate(self, rows: Any, *, ignore_extra_fields: bool = False) -> Any:
+        """Check rows for insertion without touching the database (spec 04 §2.9)."""
+        return _insert.validate(self, rows, ignore_extra_fields=ignore_extra_fields)
 
     def __repr__(self) -> str:
         try:
@@ -245,6 +244,10 @@ _CLASS_METHODS = (
     "cursor",
     "proj",
     "restrict",
+    "join",
+    "extend",
+    "aggr",
+    "aggregate",
     "make_sql",
     "preview",
     "insert",
@@ -253,6 +256,11 @@ _CLASS_METHODS = (
     "describe",
     "drop_quick",
     "delete_quick",
+    "delete",
+    "drop",
+    "update1",
+    "validate",
+    "alter",
 )
 for _name in _CLASS_METHODS:
     setattr(Table, _name, on_class(getattr(Table, _name)))

@@ -1,0 +1,206 @@
+"""SQL of the per-table jobs tables and of populate (spec 05 §6, §7): the dialect side.
+
+Statements use the *format* paramstyle of :meth:`Connection.query`. Values in ``sets`` and
+``where`` may be :class:`ServerTime` markers, rendered as the server's clock (plus an offset in
+seconds), so that every time comparison of the jobs machinery uses one clock: the database's.
+Sub-selects (``select_sql`` with its ``params``) come from the query compiler.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .base import Backend
+
+# the server clock, millisecond precision, in the form the datetime(3) column default produces
+_NOW = {
+    "mysql": "CURRENT_TIMESTAMP(3)",
+    "postgresql": "LOCALTIMESTAMP(3)",
+    "sqlite": "strftime('%%Y-%%m-%%d %%H:%%M:%%f', 'now')",
+}
+_NOW_PLUS = {
+    "mysql": "(CURRENT_TIMESTAMP(3) + INTERVAL %s MICROSECOND)",
+    "postgresql": "(LOCALTIMESTAMP(3) + make_interval(secs => %s))",
+    "sqlite": "strftime('%%Y-%%m-%%d %%H:%%M:%%f', 'now', %s)",
+}
+
+
+@dataclass(frozen=True)
+class ServerTime:
+    """The database server's current time plus ``offset`` seconds (may be negative)."""
+
+    offset: float = 0.0
+
+
+def time_sql(adapter: Backend, value: ServerTime) -> tuple[str, list[Any]]:
+    """SQL (and bound values) of a server-clock expression."""
+    if not value.offset:
+        return _NOW[adapter.name], []
+    if adapter.name == "mysql":
+        param: Any = int(round(value.offset * 1_000_000))
+    elif adapter.name == "sqlite":
+        param = f"{value.offset:+.3f} seconds"
+    else:
+        param = float(value.offset)
+    return _NOW_PLUS[adapter.name], [param]
+
+
+def server_now_sql(adapter: Backend) -> str:
+    """``SELECT`` of the server's current time (format paramstyle, no arguments)."""
+    return "SELECT " + _NOW[adapter.name]
+
+
+def _value(adapter: Backend, value: Any) -> tuple[str, list[Any]]:
+    if isinstance(value, ServerTime):
+        return time_sql(adapter, value)
+    if value is None:
+        return "NULL", []
+    return "%s", [value]
+
+
+def _where(
+    adapter: Backend,
+    ref: str,
+    where: Sequence[tuple[str, str, Any]],
+    exists: tuple[str, Sequence[Any], Sequence[str], bool] | None,
+) -> tuple[str, list[Any]]:
+    """``WHERE`` of ``(column, operator, value)`` triples and an optional ``[NOT] EXISTS``.
+
+    ``exists`` is ``(select_sql, params, key_columns, negate)``: rows of the table whose key
+    columns match a row of the sub-select (or match none when ``negate``).
+    """
+    parts, params = [], []
+    for column, op, value in where:
+        if op == "in":
+            marks = ",".join("%s" for _ in value)
+            parts.append(f"{adapter.quote(column)} IN ({marks})")
+            params.extend(value)
+            continue
+        sql, args = _value(adapter, value)
+        parts.append(f"{adapter.quote(column)} {op} {sql}")
+        params.extend(args)
+    if exists is not None:
+        select_sql, args, keys, negate = exists
+        match = " AND ".join(f"_djs.{adapter.quote(k)} = {ref}.{adapter.quote(k)}" for k in keys)
+        parts.append(
+            f"{'NOT ' if negate else ''}EXISTS (SELECT 1 FROM ({select_sql}) AS _djs "
+            f"WHERE {match or '1=1'})"
+        )
+        params.extend(args)
+    return (" WHERE " + " AND ".join(parts)) if parts else "", params
+
+
+def update_sql(
+    adapter: Backend,
+    schema: str,
+    table: str,
+    sets: Sequence[tuple[str, Any]],
+    where: Sequence[tuple[str, str, Any]],
+    exists: tuple[str, Sequence[Any], Sequence[str], bool] | None = None,
+) -> tuple[str, list[Any]]:
+    """``UPDATE table SET … WHERE …``; values may be :class:`ServerTime` or None (NULL)."""
+    ref = adapter.table_ref(schema, table)
+    assignments, params = [], []
+    for column, value in sets:
+        sql, args = _value(adapter, value)
+        assignments.append(f"{adapter.quote(column)} = {sql}")
+        params.extend(args)
+    where_sql, where_params = _where(adapter, ref, where, exists)
+    return f"UPDATE {ref} SET {', '.join(assignments)}{where_sql}", params + where_params
+
+
+def delete_sql(
+    adapter: Backend,
+    schema: str,
+    table: str,
+    where: Sequence[tuple[str, str, Any]],
+    exists: tuple[str, Sequence[Any], Sequence[str], bool] | None = None,
+) -> tuple[str, list[Any]]:
+    """``DELETE FROM table WHERE …`` (same conditions as :func:`update_sql`)."""
+    ref = adapter.table_ref(schema, table)
+    where_sql, params = _where(adapter, ref, where, exists)
+    return f"DELETE FROM {ref}{where_sql}", params
+
+
+def insert_row_sql(
+    adapter: Backend,
+    schema: str,
+    table: str,
+    values: Sequence[tuple[str, Any]],
+    primary_key: Sequence[str],
+) -> tuple[str, list[Any]]:
+    """One-row INSERT that leaves an existing row with the same key untouched."""
+    cells, params = [], []
+    for _, value in values:
+        sql, args = _value(adapter, value)
+        cells.append(sql)
+        params.extend(args)
+    select = "SELECT " + ", ".join(cells)
+    if adapter.name == "mysql":
+        select += " FROM DUAL"
+    sql = adapter.insert_select_sql(
+        schema,
+        table,
+        [c for c, _ in values],
+        select,
+        on_duplicate="skip",
+        primary_key=primary_key,
+    )
+    return sql, params
+
+
+def add_jobs_sql(
+    adapter: Backend,
+    schema: str,
+    table: str,
+    key_columns: Sequence[str],
+    select_sql: str,
+    select_params: Sequence[Any],
+    constants: Sequence[tuple[str, Any]],
+) -> tuple[str, list[Any]]:
+    """``INSERT INTO jobs (keys, constants) SELECT keys, constants FROM (select)`` that skips
+    keys already present (one set-based statement, spec 05 §7.4 step 2)."""
+    cells, params = [], []
+    for _, value in constants:
+        sql, args = _value(adapter, value)
+        cells.append(sql)
+        params.extend(args)
+    keys = [f"_djs.{adapter.quote(k)}" for k in key_columns]
+    select = f"SELECT {', '.join(keys + cells)} FROM ({select_sql}) AS _djs"
+    sql = adapter.insert_select_sql(
+        schema,
+        table,
+        [*key_columns, *(c for c, _ in constants)],
+        select,
+        on_duplicate="skip",
+        primary_key=key_columns,
+    )
+    return sql, params + list(select_params)
+
+
+def progress_sql(
+    adapter: Backend,
+    source_sql: str,
+    source_params: Sequence[Any],
+    target_sql: str,
+    target_params: Sequence[Any],
+    key_columns: Sequence[str],
+) -> tuple[str, list[Any]]:
+    """One aggregate query: ``(total, remaining)`` of the key source against the target."""
+    match = " AND ".join(f"_djt.{adapter.quote(k)} = _djs.{adapter.quote(k)}" for k in key_columns)
+    sql = (
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM "
+        f"({target_sql}) AS _djt WHERE {match or '1=1'}) THEN 0 ELSE 1 END), 0) "
+        f"FROM ({source_sql}) AS _djs"
+    )
+    return sql, [*target_params, *source_params]
+
+
+def status_counts_sql(adapter: Backend, schema: str, table: str) -> str:
+    """``SELECT status, COUNT(*) … GROUP BY status`` of a jobs table."""
+    return (
+        f"SELECT {adapter.quote('status')}, COUNT(*) FROM {adapter.table_ref(schema, table)} "
+        f"GROUP BY {adapter.quote('status')}"
+    )

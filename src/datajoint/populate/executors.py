@@ -1,0 +1,188 @@
+"""Running populate's keys serially, in local worker processes, or on any
+``concurrent.futures.Executor`` (spec 05 §4.5, §12.3).
+
+Tasks carry only picklable data: a :class:`TableRef` (module, class and table identity), the
+key and the options. A worker resolves the table — from the tables the parent registered
+before forking, else by importing its module (``spawn``, Dask, Ray) — opens its own
+connection and runs :func:`make_one`. Workers coordinate only through the database.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import multiprocessing
+import os
+import pickle
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import wait as wait_futures
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import DataJointError
+from .make import error_message, make_one
+
+logger = logging.getLogger("datajoint")
+
+# tables registered by the parent before its workers fork: (schema, table) -> instance
+_FORKED: dict[tuple[str, str], Any] = {}
+
+
+@dataclass(frozen=True)
+class TableRef:
+    """A picklable description of an auto-populated table."""
+
+    module: str
+    qualname: str
+    database: str
+    table_name: str
+
+
+@dataclass
+class Options:
+    """The populate options a worker needs."""
+
+    reserve: bool = False
+    make_kwargs: dict[str, Any] | None = None
+    suppress_errors: bool = False
+    return_exception_objects: bool = False
+
+
+def table_ref(table: Any) -> TableRef:
+    cls = type(table)
+    return TableRef(cls.__module__, cls.__qualname__, table.database, table.table_name)
+
+
+def resolve(ref: TableRef) -> Any:
+    """The table instance of ``ref`` in this process."""
+    table = _FORKED.get((ref.database, ref.table_name))
+    if table is not None:
+        return table
+    try:
+        obj: Any = importlib.import_module(ref.module)
+        for name in ref.qualname.split("."):
+            obj = getattr(obj, name)
+    except (ImportError, AttributeError) as exc:
+        raise DataJointError(
+            f"Worker process cannot import table class {ref.module}.{ref.qualname}: define it at "
+            "module level in an importable module that binds it to its schema on import."
+        ) from exc
+    table = obj()
+    if table.database != ref.database or table.table_name != ref.table_name:
+        raise DataJointError(
+            f"In the worker, {ref.qualname} is bound to `{table.database}`.`{table.table_name}`, "
+            f"not `{ref.database}`.`{ref.table_name}`: configure the workers like the parent."
+        )
+    return table
+
+
+def _picklable(exc: BaseException) -> BaseException | None:
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return None
+    return exc
+
+
+def work(ref: TableRef, key: dict[str, Any], options: Options) -> tuple[str, Any, Any, Any]:
+    """One task: ``(status, key, message, exception)``; status ``success``/``skipped``/``error``."""
+    table = resolve(ref)
+    connection = table.connection
+    if not connection.is_connected:
+        connection.connect()
+    jobs = table.jobs if options.reserve else None
+    try:
+        status = make_one(table, key, jobs, options.make_kwargs)
+    except Exception as exc:
+        return "error", key, error_message(exc), _picklable(exc)
+    return status, key, None, None
+
+
+def worker_count(processes: int | None, n_keys: int) -> int:
+    """``min(processes, keys, cpus)``; ``None`` or 0 processes means as many as CPUs."""
+    cpus = os.cpu_count() or 1
+    wanted = cpus if not processes else int(processes)
+    return max(1, min(wanted, n_keys, cpus))
+
+
+class Tally:
+    """Counts successes and collects errors as populate reports them (spec 05 §4.1)."""
+
+    def __init__(self, table: Any, options: Options, bar: Any = None) -> None:
+        self.table, self.options, self.bar = table, options, bar
+        self.success = 0
+        self.errors: list[tuple[Any, Any]] = []
+
+    def add(self, status: str, key: Any, message: Any = None, exc: Any = None) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+        if status == "success":
+            self.success += 1
+            return
+        if status != "error":
+            return
+        if not self.options.suppress_errors:
+            raise exc if exc is not None else DataJointError(message)
+        logger.error("Error making %s -> %s: %s", key, self.table.full_table_name, message)
+        if self.options.return_exception_objects:
+            self.errors.append((key, exc if exc is not None else DataJointError(message)))
+        else:
+            self.errors.append((key, message))
+
+    def result(self) -> dict[str, Any]:
+        return {"success_count": self.success, "error_list": self.errors}
+
+
+def run_serial(table: Any, keys: Iterable[dict[str, Any]], jobs: Any, tally: Tally) -> None:
+    """Process the keys one by one in this process."""
+    options = tally.options
+    for key in keys:
+        try:
+            status = make_one(table, key, jobs, options.make_kwargs)
+        except Exception as exc:
+            tally.add("error", key, error_message(exc), exc)
+        else:
+            tally.add(status, key)
+
+
+def run_parallel(
+    table: Any,
+    keys: Sequence[dict[str, Any]],
+    tally: Tally,
+    workers: int,
+    executor: Executor | None = None,
+) -> None:
+    """Process the keys as tasks of ``executor`` (default: a local pool of ``workers``).
+
+    The parent closes its connection first (forked workers then open their own) and
+    reconnects at the end.
+    """
+    if isinstance(executor, ThreadPoolExecutor):
+        raise DataJointError(
+            f"populate() of {type(table).__name__} cannot use a ThreadPoolExecutor: make() shares "
+            "its table's connection. Use processes=N, a ProcessPoolExecutor, Dask or Ray."
+        )
+    connection = table.connection
+    ref = table_ref(table)
+    _FORKED[(ref.database, ref.table_name)] = table
+    own = executor is None
+    connection.close()
+    if executor is None:
+        executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context())
+    futures: list[Future] = []
+    try:
+        futures = [executor.submit(work, ref, dict(key), tally.options) for key in keys]
+        pending = set(futures)
+        while pending:
+            done, pending = wait_futures(pending, return_when="FIRST_COMPLETED")
+            for future in done:
+                tally.add(*future.result())
+    finally:
+        for future in futures:
+            future.cancel()
+        if own:
+            executor.shutdown(wait=True, cancel_futures=True)
+        _FORKED.pop((ref.database, ref.table_name), None)
+        if not connection.is_connected:
+            connection.connect()

@@ -1,0 +1,240 @@
+"""One key of populate (spec 05 §5.1): reserve, transaction, ``make`` (simple, three-part or
+generator form), hidden job metadata, commit, and the record of the outcome in the jobs table.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import datetime
+import inspect
+import logging
+import threading
+import time
+import traceback
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from ..backends import jobs as sql
+from ..errors import DataJointError, LostConnectionError
+from ..log import JOBS
+from ..types import to_core_value
+from .digest import digest
+from .jobs import code_version, config_value
+
+logger = logging.getLogger("datajoint")
+
+METADATA = ("_job_start_time", "_job_duration", "_job_version")
+
+# (schema, table) of the tables whose make() runs in this thread/context: inserts allowed
+_MAKING: contextvars.ContextVar[frozenset[tuple[str, str]]] = contextvars.ContextVar(
+    "datajoint_making", default=frozenset()
+)
+
+
+def inserts_allowed(table: Any) -> bool:
+    """True while ``make()`` of ``table`` runs in the current thread (or context)."""
+    return (table.database, table.table_name) in _MAKING.get()
+
+
+@contextlib.contextmanager
+def allow_inserts(table: Any) -> Iterator[None]:
+    """Permit inserts into ``table`` in this thread only, for the duration of the block."""
+    token = _MAKING.set(_MAKING.get() | {(table.database, table.table_name)})
+    try:
+        yield
+    finally:
+        _MAKING.reset(token)
+
+
+def error_message(exc: BaseException) -> str:
+    """``"<ExceptionClass>: <text>"``, or the class name alone when the text is empty."""
+    text = str(exc)
+    name = type(exc).__name__
+    return f"{name}: {text}" if text else name
+
+
+def make_mode(table: Any) -> str:
+    """``"simple"``, ``"generator"`` or ``"tripartite"``; NotImplementedError if none."""
+    make = getattr(table, "make", None)
+    if make is None:
+        make = getattr(table, "_make_tuples", None)
+    if callable(make):
+        return "generator" if inspect.isgeneratorfunction(make) else "simple"
+    if all(callable(getattr(table, m, None)) for m in ("make_fetch", "make_compute", "make_insert")):
+        return "tripartite"
+    raise NotImplementedError(
+        f"`{type(table).__name__}` defines neither make(self, key) nor all of make_fetch, "
+        "make_compute and make_insert: define them to populate it."
+    )
+
+
+def _sequence(value: Any, method: str, table: Any) -> tuple[Any, ...] | list[Any]:
+    if not isinstance(value, tuple | list):
+        raise DataJointError(
+            f"{type(table).__name__}.{method} must return a tuple or list (it is unpacked into "
+            f"the next method's arguments), got {type(value).__name__}."
+        )
+    return value
+
+
+_PROTOCOL = (
+    "A generator make() must yield the fetched data, then yield the computed result (not "
+    "None) when the first yield gives None, insert when it gives the result, and yield once "
+    "more (spec 05 §2.4)."
+)
+
+
+def _step(gen: Any, value: Any, table: Any) -> Any:
+    try:
+        return gen.send(value)
+    except StopIteration:
+        raise DataJointError(f"{type(table).__name__}.make ended early. {_PROTOCOL}") from None
+
+
+def _changed(table: Any) -> DataJointError:
+    return DataJointError(
+        f"Referential integrity failed for {type(table).__name__}: the make_fetch data has "
+        "changed between computing and inserting; the result was not inserted. Populate again."
+    )
+
+
+def _three_part(table: Any, key: dict[str, Any], mode: str, kwargs: dict[str, Any]) -> None:
+    """Fetch and compute outside any transaction, then re-fetch, compare and insert inside one."""
+    connection = table.connection
+    if mode == "generator":
+        gen = table.make(dict(key), **kwargs)
+        before = digest(_step(gen, None, table))
+        computed = _step(gen, None, table)
+        gen.close()
+        if computed is None:
+            raise DataJointError(
+                f"{type(table).__name__}.make yielded None as its computed result. {_PROTOCOL}"
+            )
+        connection.start_transaction()
+        gen = table.make(dict(key), **kwargs)
+        if digest(_step(gen, None, table)) != before:
+            raise _changed(table)
+        with contextlib.suppress(StopIteration):
+            gen.send(computed)
+        gen.close()
+        return
+    fetched = _sequence(table.make_fetch(dict(key), **kwargs), "make_fetch", table)
+    before = digest(fetched)
+    computed = _sequence(table.make_compute(dict(key), *fetched), "make_compute", table)
+    del fetched
+    connection.start_transaction()
+    fetched = _sequence(table.make_fetch(dict(key), **kwargs), "make_fetch", table)
+    if digest(fetched) != before:
+        raise _changed(table)
+    table.make_insert(dict(key), *computed)
+
+
+def _write_metadata(table: Any, key: Mapping[str, Any], start: datetime.datetime, duration: float):
+    heading = table.heading
+    present = {a.name for a in heading.all_attributes}
+    if not all(name in present for name in METADATA):
+        return
+    connection = table.connection
+    adapter = connection.adapter
+    version = code_version(connection._config)[:64]
+    values = (start, float(duration), version)
+    sets = [(n, adapter.to_driver(heading[n], v)) for n, v in zip(METADATA, values, strict=True)]
+    where = [
+        (name, "=", adapter.to_driver(heading[name], to_core_value(heading[name].type, v, name)))
+        for name, v in key.items()
+        if name in present
+    ]
+    connection.query(*sql.update_sql(adapter, table.database, table.table_name, sets, where))
+
+
+class _Lease:
+    """Renews the reservation of ``key`` every ``jobs.lease_renew`` seconds (spec 05 §12.1).
+
+    The renewal runs on its own connection so it never touches the worker's transaction.
+    """
+
+    def __init__(self, jobs: Any, key: Mapping[str, Any]) -> None:
+        self.jobs, self.key = jobs, dict(key)
+        self.period = float(config_value(jobs.connection, "jobs.lease_renew", 30.0))
+        self.stop = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def __enter__(self) -> _Lease:
+        if "heartbeat_time" in self.jobs.heading.attributes:
+            self.thread = threading.Thread(target=self._run, daemon=True, name="dj-lease")
+            self.thread.start()
+        return self
+
+    def _run(self) -> None:
+        own = None
+        try:
+            while not self.stop.wait(self.period):
+                if own is None:
+                    own = self.jobs.with_new_connection()
+                own.heartbeat(self.key)
+        except Exception as exc:  # a failed renewal must not kill the worker
+            logger.warning("Lease renewal of %s failed: %s", self.key, exc)
+        finally:
+            if own is not None:
+                own.connection.close()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        if self.thread is not None:
+            self.thread.join()
+
+
+def make_one(
+    table: Any, key: Mapping[str, Any], jobs: Any = None, make_kwargs: dict | None = None
+) -> str:
+    """Process one key (spec 05 §5.1); returns ``"success"`` or ``"skipped"``.
+
+    A failure is rolled back, recorded in the jobs table (distributed mode) and re-raised.
+    """
+    kwargs = dict(make_kwargs or {})
+    key = dict(key)
+    if jobs is not None and not jobs.reserve(key):
+        return "skipped"
+    connection = table.connection
+    mode = make_mode(table)
+    wall, start = time.monotonic(), datetime.datetime.now()
+    lease = _Lease(jobs, key) if jobs is not None else contextlib.nullcontext()
+    try:
+        with lease:
+            if mode == "simple":
+                connection.start_transaction()
+            if table & key:
+                if connection.in_transaction:
+                    connection.cancel_transaction()
+                if jobs is not None:
+                    jobs.complete(key)
+                return "skipped"
+            logger.log(JOBS, "Making %s -> %s", key, table.full_table_name)
+            with allow_inserts(table):
+                if mode == "simple":
+                    make = getattr(table, "make", None) or table._make_tuples
+                    make(dict(key), **kwargs)
+                else:
+                    _three_part(table, key, mode, kwargs)
+            duration = time.monotonic() - wall
+            if not table & key:
+                logger.warning("make() of %s inserted no row for %s.", type(table).__name__, key)
+            _write_metadata(table, key, start, duration)
+            connection.commit_transaction()
+    except BaseException as exc:
+        if connection.in_transaction:
+            with contextlib.suppress(LostConnectionError):
+                connection.cancel_transaction()
+        message = error_message(exc)
+        logger.log(JOBS, "Error making %s -> %s - %s", key, table.full_table_name, message)
+        if jobs is not None:
+            try:
+                jobs.error(key, message, traceback.format_exc())
+            except Exception as record_error:  # never mask the original exception
+                logger.error("Could not record the error of %s: %s", key, record_error)
+        raise
+    if jobs is not None:
+        jobs.complete(key, duration=duration)
+    logger.log(JOBS, "Success making %s -> %s", key, table.full_table_name)
+    return "success"

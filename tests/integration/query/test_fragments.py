@@ -1,0 +1,94 @@
+"""User SQL fragments in MySQL syntax return the same rows on every backend (spec 03 §3.2)."""
+
+from __future__ import annotations
+
+import pytest
+
+import datajoint as dj
+
+
+def keys(q):
+    return [tuple(r[k] for k in q.primary_key) for r in q.to_dicts()]
+
+
+@pytest.mark.parametrize(
+    ("condition", "expected"),
+    [
+        ("session_date > '2024-01-01'", [(1, 2), (2, 1)]),
+        ("DATE_FORMAT(session_date, '%Y-%m-%d') = '2024-01-05'", [(2, 1)]),
+        ("date_format(session_date, '%d') < '03'", [(1, 1), (1, 2)]),
+        (
+            "YEAR(session_date) = 2024 AND MONTH(session_date) = 1 AND DAY(session_date) = 2",
+            [(1, 2)],
+        ),
+        ("IF(rig IS NULL, 0, 1) = 0", [(2, 1)]),
+        ("CONCAT(rig, '-', session_idx) = 'B-2'", [(1, 2)]),
+        ("rig LIKE 'A%'", [(1, 1)]),
+        ("rig NOT LIKE '%A'", [(1, 2)]),
+        ('rig between "A" and "B"', [(1, 1), (1, 2)]),
+        ("`rig` = 'A'", [(1, 1)]),
+        ("\"rig\" = 'A'", [(1, 1)]),
+        ("rig is null", [(2, 1)]),
+        ("subject_id IN (2, 3)", [(2, 1)]),
+        ("CASE WHEN subject_id = 1 THEN 1 ELSE 0 END = 1", [(1, 1), (1, 2)]),
+        ("session_date < curdate()", [(1, 1), (1, 2), (2, 1)]),
+        ("session_date < now()", [(1, 1), (1, 2), (2, 1)]),
+        ("true", [(1, 1), (1, 2), (2, 1)]),
+    ],
+)
+def test_restriction_strings(lab, condition, expected):
+    assert keys(lab.Session & condition) == expected
+
+
+def test_bool_column_condition(lab):
+    assert keys(lab.Trial & "rt > 0.45 AND correct") == [(1, 1, 1)]
+    assert keys(lab.Trial - "correct") == [(1, 1, 2)]
+
+
+def test_computed_attributes_and_aggregates(lab):
+    S, T = lab.Session, lab.Trial
+    years = S.proj(year="YEAR(session_date)", label="CONCAT(rig, ':', session_idx)")
+    rows = years.to_dicts()
+    assert [int(r["year"]) for r in rows] == [2024, 2024, 2024]
+    assert [r["label"] for r in rows] == ["A:1", "B:2", None]
+    agg = S.aggr(T, n_correct="sum(correct = 1)", names="GROUP_CONCAT(trial_idx SEPARATOR ';')")
+    rows = agg.to_dicts()
+    assert [int(r["n_correct"]) if r["n_correct"] is not None else None for r in rows] == [
+        1,
+        1,
+        None,
+    ]
+    assert [r["names"] for r in rows] == ["1;2", "1", None]
+    females = dj.U("species").aggr(lab.Subject, f="sum(sex = 'F')")
+    assert [(r["species"], int(r["f"])) for r in females.to_dicts()] == [("mouse", 1), ("rat", 1)]
+
+
+def test_unknown_attribute_is_refused_before_sql(lab, count_queries):
+    with count_queries(lab.connection) as counter:
+        with pytest.raises(dj.errors.UnknownAttributeError, match="`sessiondate`"):
+            lab.Session & "sessiondate > '2024-01-01'"
+        with pytest.raises(dj.errors.UnknownAttributeError, match="not found"):
+            lab.Session.proj(x="YEAR(nope)")
+        with pytest.raises(dj.errors.UnknownAttributeError, match="not found"):
+            lab.Session.aggr(lab.Trial, x="max(nope)")
+        with pytest.raises(dj.errors.UnknownAttributeError):
+            lab.Subject.proj(animal="subject_id") & "subject_id = 1"
+    assert counter.count == 0
+
+
+def test_percent_signs_are_not_parameters(lab):
+    assert keys(lab.Subject & "species LIKE '%ous%'") == [(1,), (2,)]
+    assert keys(lab.Subject & {"species": "50%"}) == []
+
+
+def test_timestampdiff_and_interval(lab):
+    S = lab.Session
+    assert keys(S & "TIMESTAMPDIFF(DAY, '2024-01-01', session_date) = 4") == [(2, 1)]
+    assert keys(S & "TIMESTAMPDIFF(DAY, session_date, '2024-01-03') > 1") == [(1, 1)]
+
+
+def test_json_value_in_fragments(lab):
+    Car = lab.Car
+    assert keys(Car & "json_value(car, '$.name') = 'Civic'") == [(2,)]
+    assert keys(Car & "json_value(car, '$.lights[0].side' returning char(8)) = 'L'") == [(1,)]
+    assert keys(Car & "json_value(car, '$.length' returning decimal(4,1)) > 14.5") == [(1,)]
