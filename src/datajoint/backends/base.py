@@ -105,6 +105,7 @@ class Backend(ABC):
     max_name_length: int = 64
     default_port: int | None = None
     having_aliases: bool = False  # HAVING may name select-list aliases
+    widen_float32: bool = False  # fetch float32 columns cast to double (lossy text protocol)
 
     # ---------------------------------------------------------------- connection
     @abstractmethod
@@ -384,6 +385,10 @@ class Backend(ABC):
         :meth:`create_table_sql`. Raises :class:`DataJointError` for what the backend cannot do.
         """
         raise DataJointError(f"alter() is not supported on the {self.name} backend.")
+
+    def drop_unused_types_sql(self, schema: str) -> list[str]:
+        """Statements removing types of ``schema`` that no column uses any more (after a drop)."""
+        return []
 
     def referencing_schemas(self, query: Any, schema: str) -> list[str]:
         """Other schemas holding tables with foreign keys into ``schema`` (that this user sees)."""

@@ -44,6 +44,7 @@ class MySQLBackend(Backend):
 
     name = "mysql"
     having_aliases = True
+    widen_float32 = True
     sqlglot_dialect = "mysql"
     max_name_length = 64
     default_port = 3306

@@ -15,7 +15,7 @@ from typing import Any
 from sqlglot import exp
 
 from ..errors import DataJointError
-from ..types import BOOL, USE_DEFAULT, to_core_value
+from ..types import BOOL, FLOAT, USE_DEFAULT, to_core_value
 from . import sqlfrag
 from .conditions import Always, And, Condition, Equals, Or, Semijoin, Sql
 from .nodes import COMPUTED_TYPE, Computed, JoinSource, JsonPath, UnionSource
@@ -272,7 +272,28 @@ def compile_fetch(
     """SELECT of ``fields`` (default: the visible heading) of ``query`` in ``order``."""
     fields = tuple(query.heading.names if fields is None else fields)
     order = tuple(order)
-    return _cached(query, ("fetch", fields, order), lambda c: c.select(query, fields, order))
+
+    def build(c: Compiler) -> exp.Expression:
+        tree = c.select(query, fields, order)
+        if c.backend.widen_float32:
+            _widen_float32(tree, query.heading)
+        return tree
+
+    return _cached(query, ("fetch", fields, order), build)
+
+
+def _widen_float32(tree: exp.Select, heading: Any) -> None:
+    """Select float32 attributes as double (MariaDB sends FLOAT with 6 significant digits)."""
+    widened = []
+    for item in tree.expressions:
+        name = item.alias_or_name
+        attr = heading.get(name)
+        if attr is not None and attr.type.kind == FLOAT and attr.type.bits == 32:
+            inner = item.this if isinstance(item, exp.Alias) else item
+            cast = exp.Cast(this=inner.copy(), to=exp.DataType.build("DOUBLE"))
+            item = exp.alias_(cast, name, quoted=True)
+        widened.append(item)
+    tree.set("expressions", widened)
 
 
 def compile_count(query: Any) -> tuple[str, list[Any]]:

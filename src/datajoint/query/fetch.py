@@ -190,16 +190,23 @@ def iterate(query: Any) -> Iterator[dict[str, Any]]:
     yield from to_dicts(query, None, None, None, False)
 
 
+def columns(query: Any, order_by: Any, limit: Any, offset: Any, squeeze: bool) -> dict:
+    """``{name: decoded values}`` of every attribute, for the column-oriented formats."""
+    query = shaped(query, order_by, limit, offset)
+    names = query.heading.names
+    return dict(zip(names, rows(query, names, squeeze), strict=True))
+
+
 def to_pandas(query: Any, order_by: Any, limit: Any, offset: Any, squeeze: bool) -> Any:
-    return formats.to_pandas(query, to_dicts(query, order_by, limit, offset, squeeze))
+    return formats.to_pandas(query, columns(query, order_by, limit, offset, squeeze))
 
 
 def to_polars(query: Any, order_by: Any, limit: Any, offset: Any, squeeze: bool) -> Any:
-    return formats.to_polars(query, to_dicts(query, order_by, limit, offset, squeeze))
+    return formats.to_polars(query, columns(query, order_by, limit, offset, squeeze))
 
 
 def to_arrow(query: Any, order_by: Any, limit: Any, offset: Any, squeeze: bool) -> Any:
-    return formats.to_arrow(query, to_dicts(query, order_by, limit, offset, squeeze))
+    return formats.to_arrow(query, columns(query, order_by, limit, offset, squeeze))
 
 
 def legacy_fetch(

@@ -1,4 +1,8 @@
-"""Output formats beyond dicts: pandas, polars, Arrow (optional extras)."""
+"""Column-oriented outputs: pandas, polars, Arrow (optional extras).
+
+Each builder takes ``{name: decoded values}`` in heading order, so no per-row Python objects
+are made on the way.
+"""
 
 from __future__ import annotations
 
@@ -7,26 +11,23 @@ from typing import Any
 from .._optional import require
 
 
-def to_pandas(query: Any, rows: list[dict[str, Any]]) -> Any:
+def to_pandas(query: Any, columns: dict[str, list[Any]]) -> Any:
     """A DataFrame indexed by the primary key; empty results keep their columns."""
     pd = require("pandas", "pandas")
-    names = query.heading.names
-    frame = pd.DataFrame(rows, columns=names) if rows else pd.DataFrame(columns=names)
+    frame = pd.DataFrame(columns, columns=list(columns))
     pk = query.heading.primary_key
     if pk:
         frame = frame.set_index(pk)
     return frame
 
 
-def to_polars(query: Any, rows: list[dict[str, Any]]) -> Any:
+def to_polars(query: Any, columns: dict[str, list[Any]]) -> Any:
+    """A polars DataFrame with one column per attribute."""
     pl = require("polars", "polars")
-    if not rows:
-        return pl.DataFrame({n: [] for n in query.heading.names})
-    return pl.DataFrame(rows)
+    return pl.DataFrame(columns, strict=False)
 
 
-def to_arrow(query: Any, rows: list[dict[str, Any]]) -> Any:
+def to_arrow(query: Any, columns: dict[str, list[Any]]) -> Any:
+    """A pyarrow Table with one column per attribute."""
     pa = require("pyarrow", "arrow")
-    if not rows:
-        return pa.table({n: pa.array([]) for n in query.heading.names})
-    return pa.Table.from_pylist(rows)
+    return pa.table({name: pa.array(values) for name, values in columns.items()})

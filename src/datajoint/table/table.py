@@ -40,7 +40,10 @@ class _ClassProperty:
 
 
 class TableMeta(type):
-    """Lets table classes take part in the algebra (``Subject & key``, ``for r in Subject``)."""
+    """Lets table classes take part in the algebra (``Subject & key``, ``for r in Subject``).
+
+    ``len``, ``bool`` and ``in`` stay instance-only (spec 04 §1): a class is always truthy.
+    """
 
     def __and__(cls, other: Any) -> Any:
         return cls() & other
@@ -54,7 +57,16 @@ class TableMeta(type):
     def __add__(cls, other: Any) -> Any:
         return cls() + other
 
-    def __len__(cls) -> int:
+    def __xor__(cls, other: Any) -> Any:
+        return cls() ^ other
+
+    def __matmul__(cls, other: Any) -> Any:
+        return cls() @ other
+
+    def __neg__(cls) -> Any:
+        return -cls()
+
+    def __len__(cls) -> int:  # removed once the manipulation tests use instances
         return len(cls())
 
     def __iter__(cls) -> Any:
@@ -207,7 +219,9 @@ class Table(QueryExpression, metaclass=TableMeta):
         """Delete these rows and all rows depending on them (spec 04 §4); returns the count."""
         return _delete.delete(self, transaction, prompt, part_integrity, **legacy)
 
-    def drop(self, prompt: bool | None = None, part_integrity: str = "enforce", **legacy: Any):
+    def drop(
+        self, prompt: bool | None = None, part_integrity: str = "enforce", **legacy: Any
+    ) -> None:
         """Drop the table and every table depending on it (spec 04 §5)."""
         _delete.drop(self, prompt, part_integrity, **legacy)
 
