@@ -19,6 +19,7 @@ from .query.expression import QueryExpression
 from .query.universal import U
 from .schema import Instance, Schema, VirtualModule, list_schemas, virtual_schema
 from .settings import config
+from .table.insert import ValidationResult
 from .table.table import FreeTable, Table
 from .table.tiers import Lookup, Manual, Part
 
@@ -45,6 +46,7 @@ __all__ = [
     "ThreadSafetyError",
     "Top",
     "U",
+    "ValidationResult",
     "VirtualModule",
     "__version__",
     "config",

@@ -127,6 +127,7 @@ class Connection:
         }
         self.schemas: dict[str, Any] = {}
         self._in_transaction = False
+        self._savepoints = 0
         self._driver: Any = None
         self._catalog: Any = None
         self._dependencies: Any = None
@@ -259,6 +260,25 @@ class Connection:
                 self.query("ROLLBACK", None, reconnect=False)
         finally:
             self._in_transaction = False
+
+    @contextlib.contextmanager
+    def savepoint(self) -> Iterator[Connection]:
+        """Inside a transaction, undo only this block's statements when it raises (so that a
+        caught database error does not abort a PostgreSQL transaction); outside, do nothing."""
+        if not self.in_transaction:
+            yield self
+            return
+        self._savepoints += 1
+        name = f"dj_sp{self._savepoints}"
+        self.query(self.adapter.savepoint_sql(name, "set"), None)
+        try:
+            yield self
+        except BaseException:
+            if self.in_transaction:
+                self.query(self.adapter.savepoint_sql(name, "rollback"), None)
+            raise
+        else:
+            self.query(self.adapter.savepoint_sql(name, "release"), None)
 
     @property
     def transaction(self) -> contextlib.AbstractContextManager[Connection]:

@@ -43,6 +43,7 @@ class Dependencies:
         self.graph: nx.MultiDiGraph = nx.MultiDiGraph()
         self._loaded: set[str] = set()
         self.inaccessible: set[str] = set()
+        self._closed: set[str] = set()  # schemas whose referencing schemas are loaded
 
     def load(self, schemas: list[str] | None = None) -> nx.MultiDiGraph:
         """Add the tables and foreign keys of ``schemas`` (default: all registered ones)."""
@@ -78,14 +79,15 @@ class Dependencies:
         """
         adapter = self.connection.adapter
         pending = list(dict.fromkeys(schemas))
-        seen: set[str] = set()
+        seen = self._closed
         while pending:
             schema = pending.pop()
             if schema in seen:
                 continue
             seen.add(schema)
             try:
-                self.load([schema])
+                with self.connection.savepoint():
+                    self.load([schema])
             except AccessError:
                 # a schema this user may not read: its tables stay out of the graph, and the
                 # database refuses operations that would need them (reported by the caller)
@@ -132,12 +134,12 @@ class Dependencies:
         its master), parts are moved after their masters in the plain topological order.
         """
         graph = nx.DiGraph(self.graph if nodes is None else self.graph.subgraph(nodes))
-        unit = {}
+        unit: dict[str, str] = {}
         for node in graph:
             schema, table = split_node(node)
             master = master_of(table)
             master_node = node_name(schema, master) if master is not None else None
-            unit[node] = master_node if master_node in graph else node
+            unit[node] = master_node if master_node is not None and master_node in graph else node
         units = nx.DiGraph()
         units.add_nodes_from(set(unit.values()))
         units.add_edges_from((unit[a], unit[b]) for a, b in graph.edges if unit[a] != unit[b])

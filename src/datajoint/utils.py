@@ -14,7 +14,7 @@ def user_choice(
     can patch ``datajoint.utils.input``.
     """
     shown = ", ".join(c.title() if c == default else c for c in choices)
-    answer = None
+    answer = ""
     while answer not in choices:
         answer = input(f"{prompt} [{shown}]: ").strip().lower()
         if not answer and default is not None:

@@ -28,6 +28,7 @@ EXPECTED = {
     "ThreadSafetyError",
     "Top",
     "U",
+    "ValidationResult",
     "VirtualModule",
     "__version__",
     "config",

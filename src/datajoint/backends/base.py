@@ -146,6 +146,13 @@ class Backend(ABC):
     def begin_sql(self) -> str:
         return "BEGIN"
 
+    def savepoint_sql(self, name: str, action: str) -> str:
+        """``action`` = ``"set"``, ``"release"`` or ``"rollback"`` of savepoint ``name``."""
+        verb = {"set": "SAVEPOINT", "release": "RELEASE SAVEPOINT"}.get(
+            action, "ROLLBACK TO SAVEPOINT"
+        )
+        return f"{verb} {self.quote(name)}"
+
     def current_user_sql(self) -> str:
         return "SELECT current_user"
 

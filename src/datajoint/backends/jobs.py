@@ -39,7 +39,7 @@ def time_sql(adapter: Backend, value: ServerTime) -> tuple[str, list[Any]]:
     if not value.offset:
         return _NOW[adapter.name], []
     if adapter.name == "mysql":
-        param: Any = int(round(value.offset * 1_000_000))
+        param: Any = round(value.offset * 1_000_000)
     elif adapter.name == "sqlite":
         param = f"{value.offset:+.3f} seconds"
     else:
@@ -71,7 +71,8 @@ def _where(
     ``exists`` is ``(select_sql, params, key_columns, negate)``: rows of the table whose key
     columns match a row of the sub-select (or match none when ``negate``).
     """
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[Any] = []
     for column, op, value in where:
         if op == "in":
             marks = ",".join("%s" for _ in value)
@@ -82,13 +83,13 @@ def _where(
         parts.append(f"{adapter.quote(column)} {op} {sql}")
         params.extend(args)
     if exists is not None:
-        select_sql, args, keys, negate = exists
+        select_sql, select_params, keys, negate = exists
         match = " AND ".join(f"_djs.{adapter.quote(k)} = {ref}.{adapter.quote(k)}" for k in keys)
         parts.append(
             f"{'NOT ' if negate else ''}EXISTS (SELECT 1 FROM ({select_sql}) AS _djs "
             f"WHERE {match or '1=1'})"
         )
-        params.extend(args)
+        params.extend(select_params)
     return (" WHERE " + " AND ".join(parts)) if parts else "", params
 
 
@@ -111,6 +112,36 @@ def update_sql(
     return f"UPDATE {ref} SET {', '.join(assignments)}{where_sql}", params + where_params
 
 
+def locked_exists_sql(
+    adapter: Backend, schema: str, table: str, where: Sequence[tuple[str, str, Any]]
+) -> tuple[str, list[Any]]:
+    """``SELECT 1 … WHERE …`` reading the latest committed row and locking it (inside a
+    transaction; SQLite's write transaction already excludes other writers)."""
+    ref = adapter.table_ref(schema, table)
+    where_sql, params = _where(adapter, ref, where, None)
+    lock = "" if adapter.name == "sqlite" else " FOR UPDATE"
+    return f"SELECT 1 FROM {ref}{where_sql}{lock}", params
+
+
+def claim_select_sql(
+    adapter: Backend,
+    schema: str,
+    table: str,
+    key_columns: Sequence[str],
+    where: Sequence[tuple[str, str, Any]],
+    exists: tuple[str, Sequence[Any], Sequence[str], bool] | None = None,
+) -> tuple[str, list[Any]]:
+    """The key of the next due job (``priority``, ``scheduled_time``, key order), locked and
+    skipping rows other workers hold locked (spec 05 §12.2). SQLite needs no lock clause: it
+    runs inside a ``BEGIN IMMEDIATE`` transaction, which excludes other writers."""
+    ref = adapter.table_ref(schema, table)
+    where_sql, params = _where(adapter, ref, where, exists)
+    keys = [adapter.quote(k) for k in key_columns]
+    order = ", ".join([adapter.quote("priority"), adapter.quote("scheduled_time"), *keys])
+    lock = "" if adapter.name == "sqlite" else " FOR UPDATE SKIP LOCKED"
+    return f"SELECT {', '.join(keys)} FROM {ref}{where_sql} ORDER BY {order} LIMIT 1{lock}", params
+
+
 def delete_sql(
     adapter: Backend,
     schema: str,
@@ -122,6 +153,26 @@ def delete_sql(
     ref = adapter.table_ref(schema, table)
     where_sql, params = _where(adapter, ref, where, exists)
     return f"DELETE FROM {ref}{where_sql}", params
+
+
+def _insert_skip(
+    adapter: Backend,
+    schema: str,
+    table: str,
+    columns: Sequence[str],
+    select: str,
+    primary_key: Sequence[str],
+) -> str:
+    """``INSERT … SELECT`` that skips rows whose key exists."""
+    if adapter.name != "mysql":
+        return adapter.insert_select_sql(
+            schema, table, columns, select, on_duplicate="skip", primary_key=primary_key
+        )
+    # a qualified no-op assignment: a bare `k=k` is ambiguous after a SELECT with column k
+    ref = adapter.table_ref(schema, table)
+    cols = ",".join(adapter.quote(c) for c in columns)
+    key = adapter.quote(primary_key[0])
+    return f"INSERT INTO {ref} ({cols}) {select} ON DUPLICATE KEY UPDATE {key}={ref}.{key}"
 
 
 def insert_row_sql(
@@ -140,15 +191,7 @@ def insert_row_sql(
     select = "SELECT " + ", ".join(cells)
     if adapter.name == "mysql":
         select += " FROM DUAL"
-    sql = adapter.insert_select_sql(
-        schema,
-        table,
-        [c for c, _ in values],
-        select,
-        on_duplicate="skip",
-        primary_key=primary_key,
-    )
-    return sql, params
+    return _insert_skip(adapter, schema, table, [c for c, _ in values], select, primary_key), params
 
 
 def add_jobs_sql(
@@ -169,15 +212,10 @@ def add_jobs_sql(
         params.extend(args)
     keys = [f"_djs.{adapter.quote(k)}" for k in key_columns]
     select = f"SELECT {', '.join(keys + cells)} FROM ({select_sql}) AS _djs"
-    sql = adapter.insert_select_sql(
-        schema,
-        table,
-        [*key_columns, *(c for c, _ in constants)],
-        select,
-        on_duplicate="skip",
-        primary_key=key_columns,
+    columns = [*key_columns, *(c for c, _ in constants)]
+    return _insert_skip(adapter, schema, table, columns, select, key_columns), params + list(
+        select_params
     )
-    return sql, params + list(select_params)
 
 
 def progress_sql(

@@ -22,6 +22,7 @@ from psycopg.types.json import Jsonb
 from .. import errors
 from .. import types as T
 from ..heading import Attribute, ForeignKey, Index
+from . import alter_sql
 from . import postgres_catalog as catalog
 from .base import AlterChange, Backend, ConnectionInfo, TableInfo
 
@@ -393,57 +394,21 @@ class PostgresBackend(Backend):
         changes: Sequence[AlterChange],
         comment: str | None = None,
     ) -> list[str]:
-        """ADD/DROP/RENAME COLUMN and ALTER COLUMN statements (spec 01 §8.4); column order
-        cannot change on PostgreSQL, so ``after`` is ignored (the caller warns)."""
-        ref = self.table_ref(schema, table)
-        out: list[str] = []
-        for c in changes:
-            new = c.new
-            if new is not None and new.type.kind == T.ENUM:
-                enum = self._enum_sql(new)
-                if enum is not None and enum not in out:
-                    out.append(enum)
-            if c.kind == "drop":
-                out.append(f"ALTER TABLE {ref} DROP COLUMN {self.quote(c.old.name)}")
-                continue
-            if c.kind == "add":
-                out.append(f"ALTER TABLE {ref} ADD COLUMN {self._column_sql(new)}")
-            else:
-                col = self.quote(new.name)
-                if c.kind == "change":
-                    out.append(f"ALTER TABLE {ref} RENAME COLUMN {self.quote(c.old.name)} TO {col}")
-                if c.definition_changed:
-                    out.extend(self._alter_column(ref, table, new))
-            text = self.stored_comment(new)
-            out.append(
-                f"COMMENT ON COLUMN {ref}.{self.quote(new.name)} IS "
-                + (self.quote_string(text) if text else "NULL")
-            )
-        if comment is not None:
-            out.append(f"COMMENT ON TABLE {ref} IS {self.quote_string(comment)}")
-        return out
+        """ADD/DROP/RENAME COLUMN and ALTER COLUMN statements (see :mod:`.alter_sql`)."""
+        return alter_sql.postgres(self, schema, table, changes, comment)
 
-    def _alter_column(self, ref: str, table: str, attr: Attribute) -> list[str]:
-        col = self.quote(attr.name)
-        sql_type = attr.sql_type or self.column_type(attr, "")
-        cast = f"{col}::text::{sql_type}" if attr.type.kind == T.ENUM else f"{col}::{sql_type}"
-        check = self.quote(f"{table}_{attr.name}_check"[:63])
-        out = [
-            f"ALTER TABLE {ref} DROP CONSTRAINT IF EXISTS {check}",
-            f"ALTER TABLE {ref} ALTER COLUMN {col} DROP DEFAULT",
-            f"ALTER TABLE {ref} ALTER COLUMN {col} TYPE {sql_type} USING {cast}",
-            f"ALTER TABLE {ref} ALTER COLUMN {col} {'DROP' if attr.nullable else 'SET'} NOT NULL",
+    def drop_unused_types_sql(self, schema: str) -> list[str]:
+        """Drop the schema's DataJoint enum types that no column uses (spec 04 §5.2)."""
+        tag = "$dj$"
+        return [
+            f"DO {tag} DECLARE t record; BEGIN FOR t IN SELECT y.typname FROM pg_type y "
+            "JOIN pg_namespace n ON n.oid = y.typnamespace "
+            f"WHERE n.nspname = {self.quote_string(schema)} AND y.typtype = 'e' "
+            "AND y.typname ~ '^enum_[0-9a-f]{8}$' AND NOT EXISTS (SELECT 1 FROM pg_attribute a "
+            "WHERE a.atttypid = y.oid AND NOT a.attisdropped) LOOP "
+            f"EXECUTE format('DROP TYPE IF EXISTS %I.%I', {self.quote_string(schema)}, t.typname); "
+            f"END LOOP; END {tag}"
         ]
-        if attr.nullable:
-            out.append(f"ALTER TABLE {ref} ALTER COLUMN {col} SET DEFAULT NULL")
-        elif attr.default is not None:
-            out.append(
-                f"ALTER TABLE {ref} ALTER COLUMN {col} SET DEFAULT {self.default_literal(attr)}"
-            )
-        range_check = self._check(attr)
-        if range_check:
-            out.append(f"ALTER TABLE {ref} ADD CONSTRAINT {check} {range_check}")
-        return out
 
     def referencing_schemas(self, query: Any, schema: str) -> list[str]:
         rows = query(

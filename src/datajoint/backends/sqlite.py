@@ -18,6 +18,7 @@ from typing import Any
 from .. import errors
 from .. import types as T
 from ..heading import Attribute, ForeignKey, Index
+from . import alter_sql
 from .base import AlterChange, Backend, ColumnInfo, ConnectionInfo, TableInfo
 
 _CATALOG_DDL = (
@@ -415,52 +416,8 @@ class SQLiteBackend(Backend):
         changes: Sequence[AlterChange],
         comment: str | None = None,
     ) -> list[str]:
-        """ADD, DROP and RENAME COLUMN plus comment updates; SQLite cannot change a column's
-        type, nullability or default in place, and column order cannot change."""
-        ref = self.table_ref(schema, table)
-        q = self.quote_string
-        where = f"schema_name = {q(schema)} AND table_name = {q(table)}"
-        out: list[str] = []
-        for c in changes:
-            if c.kind == "drop":
-                out.append(f"ALTER TABLE {ref} DROP COLUMN {self.quote(c.old.name)}")
-                out.append(
-                    f'DELETE FROM "~columns" WHERE {where} AND column_name = {q(c.old.name)}'
-                )
-                continue
-            new = c.new
-            if c.kind == "add":
-                if not new.nullable and new.default is None:
-                    raise errors.DataJointError(
-                        f"Cannot add attribute `{new.name}` to `{schema}`.`{table}` on SQLite "
-                        "without a default: give it a default or make it nullable."
-                    )
-                parts = [self.quote(new.name), new.sql_type, self.default_sql(new)]
-                out.append(f"ALTER TABLE {ref} ADD COLUMN " + " ".join(parts + self._checks(new)))
-            else:
-                if c.definition_changed:
-                    raise errors.DataJointError(
-                        f"Cannot change the type, nullability or default of `{c.old.name}` in "
-                        f"`{schema}`.`{table}`: SQLite cannot modify columns in place. Add a "
-                        "new attribute and copy the values, or use MySQL/PostgreSQL."
-                    )
-                if c.kind == "change":
-                    out.append(
-                        f"ALTER TABLE {ref} RENAME COLUMN {self.quote(c.old.name)} TO "
-                        f"{self.quote(new.name)}"
-                    )
-                    out.append(
-                        f'DELETE FROM "~columns" WHERE {where} AND column_name = {q(c.old.name)}'
-                    )
-            native = "" if new.type.core else new.type.declared
-            out.append(
-                'INSERT OR REPLACE INTO "~columns" '
-                "(schema_name, table_name, column_name, comment, native_type) VALUES "
-                f"({q(schema)}, {q(table)}, {q(new.name)}, {q(new.comment)}, {q(native)})"
-            )
-        if comment is not None:
-            out.append(f'UPDATE "~tables" SET comment = {q(comment)} WHERE {where}')
-        return out
+        """ADD, DROP and RENAME COLUMN plus catalog comments (see :mod:`.alter_sql`)."""
+        return alter_sql.sqlite(self, schema, table, changes, comment)
 
     def referencing_schemas(self, query: Any, schema: str) -> list[str]:
         prefix = schema + "."

@@ -173,8 +173,10 @@ def alter(table: Any, prompt: bool = True, context: dict[str, Any] | None = None
         if utils.user_choice("Execute?", default="no") != "yes":
             return
     try:
-        for sql in statements:
-            connection.query(sql, None)
+        # one transaction, so that PostgreSQL and SQLite (transactional DDL) apply all or none
+        with connection.transaction:
+            for sql in statements:
+                connection.query(sql, None)
     finally:
         connection.invalidate(schema)
     logger.info("Table `%s`.`%s` altered.", schema, name)
@@ -182,4 +184,6 @@ def alter(table: Any, prompt: bool = True, context: dict[str, Any] | None = None
 
 def _same(change: AlterChange) -> bool:
     """A modify that only moves an attribute (nothing a non-MySQL backend can apply)."""
+    if change.old is None or change.new is None:
+        return False
     return _signature(change.old) == _signature(change.new)

@@ -16,9 +16,10 @@ import threading
 import warnings
 from collections.abc import Iterator
 from concurrent.futures import Executor
+from dataclasses import dataclass
 from typing import Any
 
-from tqdm.auto import tqdm
+from tqdm.auto import tqdm  # type: ignore[import-untyped]
 
 from ..backends import jobs as sql
 from ..errors import DataJointError
@@ -27,8 +28,17 @@ from ..query.expression import QueryExpression, is_expression
 from ..table.table import FreeTable, _ClassProperty, on_class
 from ..table.tiers import Computed as _Computed
 from ..table.tiers import Imported as _Imported
-from .executors import Options, Tally, run_parallel, run_serial, worker_count
-from .jobs import Job, check_priority, config_value
+from .executors import (
+    Options,
+    Tally,
+    check_executor,
+    run_claimed,
+    run_parallel,
+    run_serial,
+    worker_count,
+)
+from .jobs import Job
+from .jobspec import check_priority, config_value
 from .make import inserts_allowed, make_mode
 
 logger = logging.getLogger("datajoint")
@@ -53,6 +63,18 @@ def _sigterm_as_exit() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+@dataclass
+class _Plan:
+    """How populate runs its keys."""
+
+    options: Options
+    order: str | None
+    max_calls: int | None
+    processes: int | None
+    executor: Executor | None
+    display_progress: bool
+
+
 def _server_now(connection: Any) -> str:
     value = connection.query(sql.server_now_sql(connection.adapter), []).fetchone()[0]
     if isinstance(value, datetime.datetime):
@@ -69,7 +91,7 @@ class AutoPopulate:
         return inserts_allowed(self)
 
     # ---------------------------------------------------------------- key source
-    @property
+    @_ClassProperty
     def key_source(self) -> QueryExpression:
         """The join of the primary-key parents, projected to their keys (spec 05 §3)."""
         cached = self.__dict__.get("_default_key_source")
@@ -150,10 +172,11 @@ class AutoPopulate:
         jobs.expire_leases()
         due = jobs & "status = 'pending'" & f"scheduled_time <= '{_server_now(self.connection)}'"  # type: ignore[attr-defined]
         if priority is not None:
-            due = due & f"priority <= {check_priority(priority)}"
+            due = due & f"priority <= {check_priority(priority, self.table_name)}"  # type: ignore[attr-defined]
         if restrictions:
-            due = due & self._todo(restrictions)
-        return due.keys(order_by=["priority", "scheduled_time"], limit=limit)
+            # job keys carry the target's lineage, which a lineage rebuild may have dropped
+            due = due.restrict(self._todo(restrictions), semantic_check=False)
+        return due.keys(order_by=["priority", "scheduled_time", "KEY"], limit=limit)
 
     # ---------------------------------------------------------------- populate
     def populate(
@@ -169,6 +192,7 @@ class AutoPopulate:
         priority: int | None = None,
         refresh: bool | None = None,
         executor: Executor | None = None,
+        claim: bool = False,
         order: str | None = None,
         limit: int | None = None,
     ) -> dict[str, Any]:
@@ -188,6 +212,8 @@ class AutoPopulate:
             jobs added by the automatic refresh
         refresh : distributed mode: refresh the queue first (default ``jobs.auto_refresh``)
         executor : any ``concurrent.futures.Executor`` running tasks in other processes
+        claim : distributed mode: each worker claims the next due job in one short
+            transaction instead of reserving from a key list (spec 05 §12.2)
         order, limit : deprecated (``order="original"|"reverse"|"random"``; ``limit`` is
             ``max_calls``)
 
@@ -209,62 +235,78 @@ class AutoPopulate:
         if order is not None:
             warnings.warn("populate(order=) is deprecated.", DeprecationWarning, stacklevel=2)
             if order not in _ORDERS:
-                raise DataJointError(f"populate(order=) must be one of {', '.join(_ORDERS)}.")
+                raise DataJointError(
+                    f"{name}.populate(order=) must be one of {', '.join(_ORDERS)}."
+                )
         if max_calls is not None and (not isinstance(max_calls, int) or max_calls < 0):
             raise DataJointError(f"{name}.populate(max_calls=) must be a non-negative integer.")
         make_mode(self)  # NotImplementedError before any key is reserved
+        check_executor(self, executor)
+        if claim and not reserve_jobs:
+            raise DataJointError(f"{name}.populate(claim=True) needs reserve_jobs=True.")
         options = Options(
             reserve=bool(reserve_jobs),
             make_kwargs=dict(make_kwargs or {}),
             suppress_errors=suppress_errors,
             return_exception_objects=return_exception_objects,
         )
+        plan = _Plan(options, order, max_calls, processes, executor, display_progress)
         if not reserve_jobs:
             ordered = order in (None, "original")
             keys = self._pending(restrictions).keys(
                 order_by="KEY", limit=max_calls if ordered else None
             )
-            return self._run(keys, None, options, order, max_calls, processes, executor,
-                             display_progress)  # fmt: skip
+            return self._run(keys, None, plan)
         with _sigterm_as_exit():
             jobs = self.jobs
             if refresh is None:
                 refresh = bool(config_value(connection, "jobs.auto_refresh", True))
             if refresh:
                 jobs.refresh(*restrictions, priority=priority, delay=-1)
+            if claim:
+                return self._run_claimed(jobs, restrictions, priority, plan)
             keys = self._due_jobs(jobs, restrictions, priority, max_calls)
-            return self._run(keys, jobs, options, order, max_calls, processes, executor,
-                             display_progress)  # fmt: skip
+            return self._run(keys, jobs, plan)
 
-    def _run(
-        self,
-        keys: list[dict[str, Any]],
-        jobs: Job | None,
-        options: Options,
-        order: str | None,
-        max_calls: int | None,
-        processes: int | None,
-        executor: Executor | None,
-        display_progress: bool,
-    ) -> dict[str, Any]:
+    def _run(self, keys: list[dict[str, Any]], jobs: Job | None, plan: _Plan) -> dict[str, Any]:
+        order, max_calls, executor = plan.order, plan.max_calls, plan.executor
         if order == "reverse":
             keys.reverse()
         elif order == "random":
             random.shuffle(keys)
         if max_calls is not None:
             keys = keys[:max_calls]
-        workers = worker_count(processes, len(keys))
+        workers = worker_count(plan.processes, len(keys))
         parallel = executor is not None or workers > 1
         bar = None
-        if display_progress:
+        if plan.display_progress:
             desc = "Processes: " if parallel else type(self).__name__
             bar = tqdm(total=len(keys), desc=desc)
-        tally = Tally(self, options, bar)
+        tally = Tally(self, plan.options, bar)
         try:
             if parallel and keys:
                 run_parallel(self, keys, tally, workers, executor)
             else:
                 run_serial(self, keys, jobs, tally)
+        finally:
+            if bar is not None:
+                bar.close()
+        return tally.result()
+
+    def _run_claimed(
+        self, jobs: Job, restrictions: tuple[Any, ...], priority: int | None, plan: _Plan
+    ) -> dict[str, Any]:
+        max_calls, executor = plan.max_calls, plan.executor
+        jobs.expire_leases()
+        within = jobs.within(*restrictions)
+        workers = worker_count(plan.processes, max_calls if max_calls is not None else 1 << 30)
+        parallel = executor is not None or workers > 1
+        bar = None
+        if plan.display_progress:
+            bar = tqdm(total=max_calls, desc="Processes: " if parallel else type(self).__name__)
+        tally = Tally(self, plan.options, bar)
+        try:
+            run_claimed(self, tally, workers, executor, priority, within, max_calls)
         finally:
             if bar is not None:
                 bar.close()

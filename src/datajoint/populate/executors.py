@@ -9,12 +9,13 @@ connection and runs :func:`make_one`. Workers coordinate only through the databa
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import multiprocessing
 import os
 import pickle
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass
@@ -99,6 +100,99 @@ def work(ref: TableRef, key: dict[str, Any], options: Options) -> tuple[str, Any
     return status, key, None, None
 
 
+def _claim_loop(
+    table: Any,
+    jobs: Any,
+    options: Options,
+    priority: int | None,
+    within: tuple[str, list[Any]] | None,
+    limit: int | None,
+) -> Iterator[tuple[str, Any, Any, Any]]:
+    """Claim and make due jobs one by one until none is left or ``limit`` are made."""
+    count = 0
+    while limit is None or count < limit:
+        key = jobs.claim(priority, within)
+        if key is None:
+            return
+        count += 1
+        try:
+            status = make_one(table, key, jobs, options.make_kwargs, reserved=True)
+        except Exception as exc:
+            yield "error", key, error_message(exc), exc
+            if not options.suppress_errors:
+                return
+        else:
+            yield status, key, None, None
+
+
+def drain(
+    ref: TableRef,
+    options: Options,
+    priority: int | None,
+    within: tuple[str, list[Any]] | None,
+    limit: int | None,
+) -> list[tuple[str, Any, Any, Any]]:
+    """One worker task of claiming mode: claim and make jobs until the queue is empty."""
+    table = resolve(ref)
+    connection = table.connection
+    if not connection.is_connected:
+        connection.connect()
+    out = []
+    for status, key, message, exc in _claim_loop(
+        table, table.jobs, options, priority, within, limit
+    ):
+        out.append((status, key, message, None if exc is None else _picklable(exc)))
+    return out
+
+
+def run_claimed(
+    table: Any,
+    tally: Tally,
+    workers: int,
+    executor: Executor | None,
+    priority: int | None,
+    within: tuple[str, list[Any]] | None,
+    limit: int | None,
+) -> None:
+    """Claiming mode (spec 05 §12.2): each worker claims due jobs itself, in queue order."""
+    if executor is None and workers <= 1:
+        for result in _claim_loop(table, table.jobs, tally.options, priority, within, limit):
+            tally.add(*result)
+        return
+    shares: list[int | None] = [None] * workers
+    if limit is not None:
+        shares = [limit // workers + (i < limit % workers) for i in range(workers)]
+    ref = table_ref(table)
+    with _forked(table, executor, workers) as pool:
+        futures = [pool.submit(drain, ref, tally.options, priority, within, n) for n in shares]
+        for future in futures:
+            for result in future.result():
+                tally.add(*result)
+
+
+@contextlib.contextmanager
+def _forked(table: Any, executor: Executor | None, workers: int) -> Iterator[Executor]:
+    """``executor`` (or a local process pool) with the table registered for forked workers;
+    the parent's connection is closed meanwhile and reopened afterwards."""
+    check_executor(table, executor)
+    connection = table.connection
+    ref = table_ref(table)
+    _FORKED[(ref.database, ref.table_name)] = table
+    connection.close()
+    own = executor is None
+    if executor is None:
+        context = multiprocessing.get_context()
+        executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    try:
+        yield executor
+    finally:
+        if own:
+            executor.shutdown(wait=True, cancel_futures=True)
+        _FORKED.pop((ref.database, ref.table_name), None)
+        if not connection.is_connected:
+            connection.connect()
+
+
 def worker_count(processes: int | None, n_keys: int) -> int:
     """``min(processes, keys, cpus)``; ``None`` or 0 processes means as many as CPUs."""
     cpus = os.cpu_count() or 1
@@ -146,6 +240,15 @@ def run_serial(table: Any, keys: Iterable[dict[str, Any]], jobs: Any, tally: Tal
             tally.add(status, key)
 
 
+def check_executor(table: Any, executor: Executor | None) -> None:
+    """Refuse executors that run tasks in this process's threads."""
+    if isinstance(executor, ThreadPoolExecutor):
+        raise DataJointError(
+            f"populate() of {type(table).__name__} cannot use a ThreadPoolExecutor: make() shares "
+            "its table's connection. Use processes=N, a ProcessPoolExecutor, Dask or Ray."
+        )
+
+
 def run_parallel(
     table: Any,
     keys: Sequence[dict[str, Any]],
@@ -158,31 +261,16 @@ def run_parallel(
     The parent closes its connection first (forked workers then open their own) and
     reconnects at the end.
     """
-    if isinstance(executor, ThreadPoolExecutor):
-        raise DataJointError(
-            f"populate() of {type(table).__name__} cannot use a ThreadPoolExecutor: make() shares "
-            "its table's connection. Use processes=N, a ProcessPoolExecutor, Dask or Ray."
-        )
-    connection = table.connection
     ref = table_ref(table)
-    _FORKED[(ref.database, ref.table_name)] = table
-    own = executor is None
-    connection.close()
-    if executor is None:
-        executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context())
     futures: list[Future] = []
-    try:
-        futures = [executor.submit(work, ref, dict(key), tally.options) for key in keys]
-        pending = set(futures)
-        while pending:
-            done, pending = wait_futures(pending, return_when="FIRST_COMPLETED")
-            for future in done:
-                tally.add(*future.result())
-    finally:
-        for future in futures:
-            future.cancel()
-        if own:
-            executor.shutdown(wait=True, cancel_futures=True)
-        _FORKED.pop((ref.database, ref.table_name), None)
-        if not connection.is_connected:
-            connection.connect()
+    with _forked(table, executor, workers) as pool:
+        try:
+            futures = [pool.submit(work, ref, dict(key), tally.options) for key in keys]
+            pending = set(futures)
+            while pending:
+                done, pending = wait_futures(pending, return_when="FIRST_COMPLETED")
+                for future in done:
+                    tally.add(*future.result())
+        finally:
+            for future in futures:
+                future.cancel()

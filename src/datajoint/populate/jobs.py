@@ -12,7 +12,6 @@ import copy
 import logging
 import os
 import platform
-import subprocess
 import sys
 from collections.abc import Mapping
 from typing import Any
@@ -20,134 +19,35 @@ from typing import Any
 from ..backends import jobs as sql
 from ..backends.jobs import ServerTime
 from ..codecs.blobformat import pack, unpack
-from ..connection import Connection
 from ..declare.ddl import declare, drop_table
 from ..declare.lineage import write_lineage
-from ..errors import DataJointError, DeclarationError, DuplicateError
-from ..heading import Attribute
+from ..errors import DataJointError, DeclarationError
 from ..query.compiler import compile_fetch
+from ..query.conditions import Not
 from ..table.table import FreeTable, Table
 from ..types import to_core_value
+from .jobspec import (
+    ERROR_MESSAGE_LENGTH,
+    STATUSES,
+    TRUNCATION_APPENDIX,
+    check_priority,
+    clone_connection,
+    code_version,
+    config_value,
+    job_key,
+    jobs_definition,
+    jobs_table_name,
+    truncate_message,
+)
 
 logger = logging.getLogger("datajoint")
 
-ERROR_MESSAGE_LENGTH = 2047
-TRUNCATION_APPENDIX = "...truncated"
-STATUSES = ("pending", "reserved", "success", "error", "ignore")
-
-_COLUMNS = """\
----
-status : enum('pending','reserved','success','error','ignore')
-priority : int16  # lower is more urgent
-created_time = CURRENT_TIMESTAMP(3) : datetime(3)  # when the job was (re)queued
-scheduled_time = CURRENT_TIMESTAMP(3) : datetime(3)  # not eligible before this time
-reserved_time = null : datetime(3)  # when a worker reserved the job
-completed_time = null : datetime(3)  # when the job succeeded or failed
-duration = null : float64  # seconds of the successful run
-error_message = "" : varchar(2047)  # error class and message
-error_stack = null : {stack}  # full traceback
-user = "" : varchar(255)  # database user of the worker
-host = "" : varchar(255)  # host name of the worker
-pid = 0 : int32  # process id of the worker
-connection_id = 0 : int64  # server connection id of the worker
-version = "" : varchar(64)  # code version of the worker
-heartbeat_time = null : datetime(3)  # lease: last sign of life of the worker
-index(status, priority, scheduled_time)
-"""
-
-
-def jobs_table_name(table_name: str) -> str:
-    """``__spike_sort`` → ``~~spike_sort``; ``_recording`` → ``~~recording``."""
-    return "~~" + table_name.lstrip("_")
-
-
-def job_key(target: Any) -> list[Attribute]:
-    """The FK-derived primary-key attributes of ``target``, in primary-key order."""
-    heading = target.heading
-    from_fk = {c for fk in heading.foreign_keys for c in fk.columns}
-    key = [heading[name] for name in heading.primary_key if name in from_fk]
-    native = [name for name in heading.primary_key if name not in from_fk]
-    if not key:
-        raise DataJointError(
-            f"Table `{target.table_name}` has no primary-key attributes from foreign keys, so it "
-            "cannot have a jobs table: add a dependency (-> Parent) to its primary key."
-        )
-    if native:
-        logger.warning(
-            "Jobs of `%s` omit the primary-key attributes %s (not from foreign keys): one job "
-            "covers all their values.",
-            target.table_name,
-            ", ".join(native),
-        )
-    return key
-
-
-def jobs_definition(target: Any, stack_type: str = "<blob>") -> str:
-    """The definition text of ``target``'s jobs table (spec 05 §7.2)."""
-    lines = [f"# jobs of {target.database}.{target.table_name}"]
-    for attr in job_key(target):
-        comment = f"  # {attr.comment}" if attr.comment else ""
-        lines.append(f"{attr.name} : {attr.type.declared}{comment}")
-    return "\n".join(lines) + "\n" + _COLUMNS.format(stack=stack_type)
-
-
-def truncate_message(message: str) -> str:
-    """``message`` cut to :data:`ERROR_MESSAGE_LENGTH` characters, marked as truncated."""
-    if len(message) <= ERROR_MESSAGE_LENGTH:
-        return message
-    return message[: ERROR_MESSAGE_LENGTH - len(TRUNCATION_APPENDIX)] + TRUNCATION_APPENDIX
-
-
-def code_version(config: Any) -> str:
-    """The worker's code version per ``jobs.version_method`` (spec 05 §10)."""
-    try:
-        method = config["jobs.version_method"]
-    except KeyError:
-        method = None
-    if method != "git":
-        return ""
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=True,
-        )
-    except Exception:
-        return ""
-    return out.stdout.strip()[:64]
-
-
-def config_value(connection: Any, key: str, default: Any) -> Any:
-    """A setting of the connection's configuration, read now."""
-    try:
-        value = connection._config[key]
-    except KeyError:
-        return default
-    return default if value is None else value
-
-
-def clone_connection(connection: Connection) -> Connection:
-    """A new connection to the same database, with the same settings."""
-    info = connection._info
-    return Connection(
-        info.host,
-        info.user,
-        info.password,
-        info.port,
-        info.use_tls,
-        database_name=info.database_name,
-        backend=connection.adapter.name,
-        config_override=connection._config,
-        path=info.path,
-    )
-
-
-def check_priority(priority: Any) -> int:
-    if isinstance(priority, bool) or not isinstance(priority, int) or not 0 <= priority <= 255:
-        raise DataJointError(f"Job priority must be an integer from 0 to 255, got {priority!r}.")
-    return priority
+__all__ = [
+    "ERROR_MESSAGE_LENGTH",
+    "TRUNCATION_APPENDIX",
+    "Job",
+    "schema_jobs",
+]
 
 
 class Job(FreeTable):
@@ -166,6 +66,8 @@ class Job(FreeTable):
         self._user: str | None = None
         if create and not self.is_declared:
             self._declare()
+        elif self.is_declared and self._lineage_lost():
+            self._write_lineage()
 
     def _declare(self) -> None:
         connection = self.connection
@@ -173,16 +75,30 @@ class Job(FreeTable):
         for stack_type in ("<blob>", "bytes"):  # <blob> once the codec is registered
             try:
                 definition = jobs_definition(target, stack_type)
-                declare(connection, self.database, self.table_name, definition, {})
+                declare(connection, self._db, self.table_name, definition, {})
                 break
             except DeclarationError as exc:
                 if "not registered" not in str(exc):
                     raise
-            except DuplicateError:  # another worker declared it meanwhile
-                break
-        lineage = {a.name: a.lineage for a in job_key(target) if a.lineage}
-        write_lineage(connection, self.database, self.table_name, lineage)
-        connection.invalidate(self.database)
+            except DataJointError:
+                connection.invalidate(self._db)
+                if not self.is_declared:
+                    raise
+                break  # another worker declared it meanwhile
+        self._write_lineage()
+
+    def _lineage_lost(self) -> bool:
+        """True when a lineage rebuild of the schema dropped the job key's lineage rows."""
+        heading = self.heading
+        key = [heading[k] for k in heading.primary_key]
+        return heading.lineage_available and any(a.lineage is None for a in key)
+
+    def _write_lineage(self) -> None:
+        """Give the job key the lineage of the target's key (spec 05 §7.2)."""
+        lineage = {a.name: a.lineage for a in job_key(self._target) if a.lineage}
+        if lineage:
+            write_lineage(self.connection, self._db, self.table_name, lineage)
+            self.connection.invalidate(self._db)
 
     @property
     def definition(self) -> str:  # type: ignore[override]
@@ -191,6 +107,10 @@ class Job(FreeTable):
         if self.is_declared and self.heading["error_stack"].codec is None:
             stack = "bytes"  # declared before the <blob> codec was available
         return jobs_definition(self._target, stack)
+
+    @property
+    def _db(self) -> str:
+        return str(self.database)
 
     @property
     def target(self) -> Any:
@@ -259,15 +179,11 @@ class Job(FreeTable):
         exists: Any = None,
     ) -> int:
         adapter = self.connection.adapter
-        return self._query(
-            sql.update_sql(adapter, self.database, self.table_name, sets, where, exists)
-        )
+        return self._query(sql.update_sql(adapter, self._db, self.table_name, sets, where, exists))
 
     def _insert_row(self, values: list[tuple[str, Any]]) -> int:
         adapter = self.connection.adapter
-        statement = sql.insert_row_sql(
-            adapter, self.database, self.table_name, values, self.primary_key
-        )
+        statement = sql.insert_row_sql(adapter, self._db, self.table_name, values, self.primary_key)
         return self._query(statement)
 
     def _keys_select(self, query: Any) -> tuple[str, list[Any], list[str], bool]:
@@ -317,7 +233,7 @@ class Job(FreeTable):
         adapter = connection.adapter
         if priority is None:
             priority = config_value(connection, "jobs.default_priority", 5)
-        priority = check_priority(priority)
+        priority = check_priority(priority, self._target.table_name)
         if stale_timeout is None:
             stale_timeout = config_value(connection, "jobs.stale_timeout", 3600)
         result = {"added": 0, "removed": 0, "orphaned": 0, "re_pended": 0}
@@ -328,10 +244,11 @@ class Job(FreeTable):
             ("created_time", ServerTime()),
             ("scheduled_time", ServerTime(float(delay))),
         ]
-        select, params = compile_fetch(todo - self.proj(), self.primary_key)
+        new = todo.restrict(Not(self.proj()), semantic_check=False)
+        select, params = compile_fetch(new, self.primary_key)
         result["added"] = self._query(
             sql.add_jobs_sql(
-                adapter, self.database, self.table_name, self.primary_key, select, params, fresh
+                adapter, self._db, self.table_name, self.primary_key, select, params, fresh
             )
         )
         reset = [*fresh, ("reserved_time", None), ("completed_time", None)]
@@ -344,7 +261,7 @@ class Job(FreeTable):
             select, params, keys, _ = self._keys_select(source)
             statement = sql.delete_sql(
                 adapter,
-                self.database,
+                self._db,
                 self.table_name,
                 [
                     ("status", "<>", "ignore"),
@@ -404,6 +321,61 @@ class Job(FreeTable):
         ]
         return self._update(sets, where) == 1
 
+    def within(self, *restrictions: Any) -> tuple[str, list[Any]] | None:
+        """The compiled SELECT of the job keys of the restricted key source (picklable)."""
+        if not restrictions:
+            return None
+        source = self._target.checked_key_source()
+        for r in restrictions:
+            source = source & r
+        return compile_fetch(source, self.primary_key)
+
+    def claim(
+        self, priority: int | None = None, within: tuple[str, list[Any]] | None = None
+    ) -> dict[str, Any] | None:
+        """Reserve the next due pending job in one short transaction (spec 05 §12.2).
+
+        Parameters
+        ----------
+        priority : take only jobs with ``priority <=`` this
+        within : :meth:`within` of the populate restrictions
+
+        Returns
+        -------
+        dict or None
+            The claimed job key, or None when no due job is left.
+        """
+        connection = self.connection
+        adapter = connection.adapter
+        keys = self.primary_key
+        where: list[tuple[str, str, Any]] = [
+            ("status", "=", "pending"),
+            ("scheduled_time", "<=", ServerTime()),
+        ]
+        if priority is not None:
+            where.append(("priority", "<=", check_priority(priority, self._target.table_name)))
+        exists = None if within is None else (within[0], within[1], keys, False)
+        statement = sql.claim_select_sql(adapter, self._db, self.table_name, keys, where, exists)
+        connection.start_transaction()
+        try:
+            row = connection.query(*statement).fetchone()
+            if row is None:
+                connection.cancel_transaction()
+                return None
+            key = {
+                k: adapter.from_driver(self.heading[k], [v])[0]
+                for k, v in zip(keys, row, strict=True)
+            }
+            if not self.reserve(key):  # cannot happen while the row is locked
+                connection.cancel_transaction()
+                return None
+            connection.commit_transaction()
+        except BaseException:
+            if connection.in_transaction:
+                connection.cancel_transaction()
+            raise
+        return key
+
     def with_new_connection(self) -> Job:
         """This jobs table on a new connection with the same parameters (for lease renewal)."""
         clone = copy.copy(self)
@@ -411,26 +383,38 @@ class Job(FreeTable):
         clone._connection_ = clone_connection(self.connection)
         return clone
 
-    def heartbeat(self, key: Mapping[str, Any]) -> bool:
-        """Renew this worker's lease on a reserved job; False when it no longer holds it."""
-        if "heartbeat_time" not in self.heading.attributes:
-            return True
-        where = [
-            *self._key_where(key),
+    def _owner(self) -> list[tuple[str, str, Any]]:
+        return [
             ("status", "=", "reserved"),
             ("pid", "=", os.getpid()),
             ("host", "=", platform.node()[:255]),
         ]
-        return self._update([("heartbeat_time", ServerTime())], where) == 1
+
+    def heartbeat(self, key: Mapping[str, Any]) -> None:
+        """Renew this worker's lease on a reserved job (spec 05 §12.1)."""
+        if "heartbeat_time" in self.heading.attributes:
+            self._update(
+                [("heartbeat_time", ServerTime())], [*self._key_where(key), *self._owner()]
+            )
+
+    def holds(self, key: Mapping[str, Any]) -> bool:
+        """True when this worker (process and connection) still holds the reservation of
+        ``key``; inside a transaction the job row stays locked until commit."""
+        connection = self.connection
+        where = [
+            *self._key_where(key),
+            *self._owner(),
+            ("connection_id", "=", int(connection.connection_id or 0)),
+        ]
+        statement = sql.locked_exists_sql(connection.adapter, self._db, self.table_name, where)
+        return connection.query(*statement).fetchone() is not None
 
     def complete(self, key: Mapping[str, Any], duration: float | None = None) -> None:
         """Mark a job done: delete its row, or keep it as ``success`` (``keep_completed``)."""
         connection = self.connection
         adapter = connection.adapter
         if not config_value(connection, "jobs.keep_completed", False):
-            self._query(
-                sql.delete_sql(adapter, self.database, self.table_name, self._key_where(key))
-            )
+            self._query(sql.delete_sql(adapter, self._db, self.table_name, self._key_where(key)))
             return
         sets = [
             ("status", "success"),
@@ -486,7 +470,7 @@ class Job(FreeTable):
         counts = dict.fromkeys(STATUSES, 0)
         if self.is_declared:
             adapter = self.connection.adapter
-            statement = sql.status_counts_sql(adapter, self.database, self.table_name)
+            statement = sql.status_counts_sql(adapter, self._db, self.table_name)
             for status, n in self.connection.query(statement, []).fetchall():
                 counts[str(status)] = int(n)
         counts["total"] = sum(counts[s] for s in STATUSES)
@@ -499,7 +483,7 @@ class Job(FreeTable):
 
     def drop(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
         """Drop the jobs table at once, no prompt."""
-        drop_table(self.connection, self.database, self.table_name)
+        drop_table(self.connection, self._db, self.table_name)
 
     def __repr__(self) -> str:
         return f"Jobs of {self._target.table_name}\n" + Table.__repr__(self)
@@ -514,10 +498,9 @@ def schema_jobs(schema: Any, tiers: Mapping[str, type]) -> list[Job]:
         tier = "Computed" if name.startswith("__") else "Imported" if name[:1] == "_" else None
         if tier is None or "__" in name.lstrip("_") or jobs_table_name(name) not in tables:
             continue
-        cls = type(name.lstrip("_").title().replace("_", ""), (tiers[tier],), {"definition": ""})
-        cls._table_name = name
-        cls.database = schema.database
-        cls._connection_ = connection
+        attrs = {"definition": "", "_table_name": name, "database": schema.database}
+        cls = type(name.lstrip("_").title().replace("_", ""), (tiers[tier],), attrs)
+        cls._connection_ = connection  # type: ignore[attr-defined]
         out.append(Job(cls(), create=False))
     return out
 

@@ -20,7 +20,7 @@ from ..errors import DataJointError, LostConnectionError
 from ..log import JOBS
 from ..types import to_core_value
 from .digest import digest
-from .jobs import code_version, config_value
+from .jobspec import code_version, config_value
 
 logger = logging.getLogger("datajoint")
 
@@ -61,7 +61,9 @@ def make_mode(table: Any) -> str:
         make = getattr(table, "_make_tuples", None)
     if callable(make):
         return "generator" if inspect.isgeneratorfunction(make) else "simple"
-    if all(callable(getattr(table, m, None)) for m in ("make_fetch", "make_compute", "make_insert")):
+    if all(
+        callable(getattr(table, m, None)) for m in ("make_fetch", "make_compute", "make_insert")
+    ):
         return "tripartite"
     raise NotImplementedError(
         f"`{type(table).__name__}` defines neither make(self, key) nor all of make_fetch, "
@@ -168,16 +170,15 @@ class _Lease:
 
     def _run(self) -> None:
         own = None
-        try:
-            while not self.stop.wait(self.period):
+        while not self.stop.wait(self.period):
+            try:  # a failed renewal must not kill the worker; the next period retries
                 if own is None:
                     own = self.jobs.with_new_connection()
                 own.heartbeat(self.key)
-        except Exception as exc:  # a failed renewal must not kill the worker
-            logger.warning("Lease renewal of %s failed: %s", self.key, exc)
-        finally:
-            if own is not None:
-                own.connection.close()
+            except Exception as exc:
+                logger.warning("Lease renewal of %s failed: %s", self.key, exc)
+        if own is not None:
+            own.connection.close()
 
     def __exit__(self, *exc: object) -> None:
         self.stop.set()
@@ -186,15 +187,20 @@ class _Lease:
 
 
 def make_one(
-    table: Any, key: Mapping[str, Any], jobs: Any = None, make_kwargs: dict | None = None
+    table: Any,
+    key: Mapping[str, Any],
+    jobs: Any = None,
+    make_kwargs: dict | None = None,
+    reserved: bool = False,
 ) -> str:
     """Process one key (spec 05 §5.1); returns ``"success"`` or ``"skipped"``.
 
     A failure is rolled back, recorded in the jobs table (distributed mode) and re-raised.
+    ``reserved``: the job was already claimed by this worker (spec 05 §12.2).
     """
     kwargs = dict(make_kwargs or {})
     key = dict(key)
-    if jobs is not None and not jobs.reserve(key):
+    if jobs is not None and not reserved and not jobs.reserve(key):
         return "skipped"
     connection = table.connection
     mode = make_mode(table)
@@ -221,6 +227,11 @@ def make_one(
             if not table & key:
                 logger.warning("make() of %s inserted no row for %s.", type(table).__name__, key)
             _write_metadata(table, key, start, duration)
+            if jobs is not None and not jobs.holds(key):
+                # the lease ran out and the job went to another worker (spec 05 §12.1)
+                connection.cancel_transaction()
+                logger.warning("Lost the reservation of %s; its result is discarded.", key)
+                return "skipped"
             connection.commit_transaction()
     except BaseException as exc:
         if connection.in_transaction:

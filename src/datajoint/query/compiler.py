@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import json
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlglot import exp
 
+from ..backends import fragments
 from ..errors import DataJointError
 from ..types import BOOL, FLOAT, USE_DEFAULT, to_core_value
 from . import sqlfrag
@@ -199,17 +201,20 @@ class Compiler:
         if value is None:
             return exp.Is(this=self.json_value(path), expression=exp.Null())
         if path.cast is None and isinstance(value, bool):
+            special = fragments.json_bool_equals(self.backend, path.attribute, path.path, value)
+            if special is not None:
+                return special
             value = "true" if value else "false"
         elif path.cast is None and isinstance(value, int | float | decimal.Decimal):
             path = JsonPath(path.attribute, path.path, "float64")
         elif isinstance(value, dict | list):
-            raise DataJointError(
-                f"Restricting `{path.attribute}.{path.path}` by a JSON document is not "
-                "supported: compare its scalar members instead."
-            )
+            document = self.param(json.dumps(value))
+            return fragments.json_document_equals(self.backend, path.attribute, path.path, document)
         return exp.EQ(this=self.json_value(path), expression=self.param(value))
 
     def equality(self, attr: Any, value: Any) -> exp.Expression:
+        if _missing(value):  # NaN/NA/NaT (e.g. from a DataFrame) mean NULL, as on insert
+            value = None
         if isinstance(attr, JsonPath):
             return self.json_equality(attr, value)
         column = _col(attr.name)
@@ -248,6 +253,13 @@ class Compiler:
         )
         probe = exp.select(exp.Literal.number(1)).from_(inner.subquery(outer)).where(match)
         return exp.not_(exp.Exists(this=probe))
+
+
+def _missing(value: Any) -> bool:
+    """True for float NaN and pandas' NA/NaT markers."""
+    if isinstance(value, float):
+        return value != value
+    return type(value).__name__ in ("NAType", "NaTType")
 
 
 def _cached(query: Any, key: tuple, build: Callable[[Compiler], exp.Expression]):

@@ -69,18 +69,28 @@ def rows(query: Any, fields: Sequence[str], squeeze: bool = False) -> list[list[
     return [decoded[f] for f in fields]
 
 
-def to_dicts(query: Any, order_by: Any, limit: Any, offset: Any, squeeze: bool) -> list[dict]:
-    query = shaped(query, order_by, limit, offset)
-    names = query.heading.names
+def _height(query: Any) -> int:
+    """Number of rows of an expression fetched with no attributes (e.g. ``dj.U() & A``)."""
+    grouped = query._group is not None or query._having  # aggregates collapse the rows
+    sql, params = compile_fetch(query, query.heading.names if grouped else ())
+    return len(query.connection.query(sql, params).fetchall())
+
+
+def _dicts(query: Any, names: Sequence[str], squeeze: bool = False) -> list[dict]:
+    if not names:  # nothing to select (e.g. the empty key): one empty dict per row
+        return [{} for _ in range(_height(query))]
     columns = rows(query, names, squeeze)
     return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
 
 
+def to_dicts(query: Any, order_by: Any, limit: Any, offset: Any, squeeze: bool) -> list[dict]:
+    query = shaped(query, order_by, limit, offset)
+    return _dicts(query, query.heading.names, squeeze)
+
+
 def keys(query: Any, order_by: Any, limit: Any, offset: Any) -> list[dict]:
     query = shaped(query, order_by, limit, offset)
-    names = query.heading.primary_key
-    columns = rows(query, names)
-    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+    return _dicts(query, query.heading.primary_key)
 
 
 def _check_names(query: Any, names: Sequence[str]) -> None:
@@ -122,7 +132,7 @@ def to_arrays(
         names = heading.names
         columns = rows(query, names, squeeze)
         dtype = np.dtype([(n, heading[n].dtype) for n in names])
-        result = np.empty(len(columns[0]) if columns else 0, dtype=dtype)
+        result = np.empty(len(columns[0]) if columns else _height(query), dtype=dtype)
         for name, values in zip(names, columns, strict=True):
             if heading[name].dtype == np.dtype("float64"):
                 values = [np.nan if v is None else v for v in values]

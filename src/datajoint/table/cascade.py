@@ -99,9 +99,21 @@ class Cascade:
         for root in [self.seed_node, *self._extra]:
             nodes |= nx.descendants(deps.graph, root) | {root}
         operands: dict[str, list[Any]] = {n: [] for n in nodes}
+        incoming: dict[str, list[tuple[str, dict[str, Any]]]] = {n: [] for n in nodes}
+        seed_key = set(self.seed.heading.all_primary_key)
+        # tables whose doomed rows are exactly those holding a doomed seed key (F1, flattened)
+        keyed = {self.seed_node} if not self._extra and seed_key else set()
         self.order, self.restricted = [], {}
         for node in deps.topo_sort(list(nodes)):
-            restricted = self._restrict(node, operands[node])
+            sources = incoming[node]
+            if sources and all(
+                p in keyed and not e["aliased"] and seed_key <= set(e["attr_map"])
+                for p, e in sources
+            ):
+                keyed.add(node)
+                restricted = self.table(node).restrict(self.seed.proj(), semantic_check=False)
+            else:
+                restricted = self._restrict(node, operands[node])
             if restricted is None:
                 continue
             self.order.append(node)
@@ -109,6 +121,7 @@ class Cascade:
             for child in deps.children(node):
                 for edge in deps.edges(node, child):
                     operands[child].append(_through(restricted, edge))
+                    incoming[child].append((node, edge))
 
     def _walk_up(self) -> bool:
         """Add the master rows of every restricted part; True when a master gained rows."""

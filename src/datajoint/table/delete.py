@@ -185,10 +185,16 @@ def delete(
         return 0
     if not own:
         return seed_count
-    if prompt and utils.user_choice("Commit deletes?", default="no") != "yes":
-        connection.cancel_transaction()
-        logger.warning("Delete cancelled.")
-        return 0
+    if prompt:
+        try:
+            answer = utils.user_choice("Commit deletes?", default="no")
+        except BaseException:  # interrupted at the prompt: nothing is deleted
+            connection.cancel_transaction()
+            raise
+        if answer != "yes":
+            connection.cancel_transaction()
+            logger.warning("Delete cancelled.")
+            return 0
     connection.commit_transaction()
     if prompt:
         logger.info("Delete committed.")
@@ -227,9 +233,13 @@ def drop_quick(table: Any) -> None:
     jobs = jobs_table_name(name)
     if name.startswith("_") and jobs in connection.catalog.tables(schema):
         drop_table(connection, schema, jobs)
+    for sql in connection.adapter.drop_unused_types_sql(schema):
+        connection.query(sql, None)
 
 
-def drop(table: Any, prompt: bool | None = None, part_integrity: str = "enforce", **legacy: Any):
+def drop(
+    table: Any, prompt: bool | None = None, part_integrity: str = "enforce", **legacy: Any
+) -> None:
     """Drop ``table`` and every table that depends on it (spec 04 §5.1)."""
     connection = table.connection
     deps = connection.dependencies

@@ -66,9 +66,6 @@ class TableMeta(type):
     def __neg__(cls) -> Any:
         return -cls()
 
-    def __len__(cls) -> int:  # removed once the manipulation tests use instances
-        return len(cls())
-
     def __iter__(cls) -> Any:
         return iter(cls())
 
@@ -113,8 +110,9 @@ class Table(QueryExpression, metaclass=TableMeta):
         self._configured()
         return self.connection.adapter.table_ref(self.database, self.table_name)
 
-    @property
+    @_ClassProperty
     def connection(self) -> Any:
+        """The connection of the table's schema (also on the class: ``T.connection``)."""
         self._configured()
         return self._connection_
 

@@ -66,9 +66,9 @@ def test_modify_type_and_default(thing, backend_name):
 
 
 def test_reorder(thing, backend_name):
-    thing.definition = DEFINITION.replace(
-        'label = "" : varchar(16)\n', ""
-    ).replace("gone = null : int16", 'gone = null : int16\nlabel = "" : varchar(16)')
+    thing.definition = DEFINITION.replace('label = "" : varchar(16)\n', "").replace(
+        "gone = null : int16", 'gone = null : int16\nlabel = "" : varchar(16)'
+    )
     thing.alter(prompt=False)
     names = thing.heading.names
     if backend_name == "mysql":
@@ -121,3 +121,15 @@ def test_prompt(thing, monkeypatch, capsys):
     monkeypatch.setattr(dj.utils, "input", lambda _: "yes", raising=False)
     thing.alter()
     assert "added" in thing.heading.names
+
+
+def test_failed_alter_leaves_the_table_unchanged(thing):
+    # PostgreSQL and SQLite: statements in one transaction; MySQL: one ALTER statement
+    thing.insert1({"thing": 2, "label": "not a number"})
+    thing.definition = DEFINITION.replace("gone = null : int16", "added = 1 : int16").replace(
+        'label = "" : varchar(16)', "label = 0 : int32"
+    )
+    with pytest.raises(dj.DataJointError):
+        thing.alter(prompt=False)
+    assert thing.heading.names == ["thing", "number", "label", "old_name", "gone"]
+    assert (thing & {"thing": 2}).fetch1("label") == "not a number"

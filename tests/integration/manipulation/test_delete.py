@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from manipulation_pipeline import counts
 
 import datajoint as dj
-from conftest import counts
 from datajoint.table import delete as delete_module
 from support.backends import open_connection
 
@@ -65,7 +65,7 @@ def test_renamed_foreign_key(pipe):
 def test_delete_through_top_deletes_only_selected_rows(pipe):
     assert (pipe.Subject & dj.Top(1, "subject_id DESC")).delete(prompt=False) == 1
     assert [r["subject_id"] for r in pipe.Subject.to_dicts()] == [1, 2]
-    assert len(pipe.Session) == 4
+    assert len(pipe.Session()) == 4
 
 
 def test_schemas_never_activated_are_found(pipe, backend_name, tmp_path_factory):
@@ -78,7 +78,7 @@ def test_schemas_never_activated_are_found(pipe, backend_name, tmp_path_factory)
         assert (subject & {"subject_id": 3}).delete(prompt=False) == 1
     finally:
         other.close()
-    assert len(pipe.Analysis) == 8 and len(pipe.Follow) == 3
+    assert len(pipe.Analysis()) == 8 and len(pipe.Follow()) == 3
 
 
 def test_nothing_to_delete_returns_zero(pipe):
@@ -174,7 +174,7 @@ def test_prompt_no_rolls_back_and_yes_commits(pipe, monkeypatch, capsys):
     assert "subject`: 1 rows" in shown and "scan__channel`: 12 rows" in shown
     monkeypatch.setattr(dj.utils, "input", lambda _: "yes", raising=False)
     assert (pipe.Subject & {"subject_id": 1}).delete(prompt=True) == 1
-    assert len(pipe.Subject) == 2
+    assert len(pipe.Subject()) == 2
 
 
 def test_safemode_is_the_default_prompt(pipe, monkeypatch):
@@ -195,7 +195,7 @@ def test_delete_joins_an_open_transaction(pipe):
     assert counts(pipe) == before
     with connection.transaction:
         (pipe.Subject & {"subject_id": 1}).delete(prompt=False)
-    assert len(pipe.Subject) == 2
+    assert len(pipe.Subject()) == 2
 
 
 def test_delete_with_prompt_inside_transaction_is_refused(pipe):
@@ -226,8 +226,28 @@ def test_delete_quick(pipe):
         (pipe.Subject & {"subject_id": 1}).delete_quick()
     assert (pipe.Follow & {"obs_id": 1}).delete_quick(get_count=True) == 1
     assert (pipe.Follow & {"obs_id": 1}).delete_quick() is None
-    assert len(pipe.Follow) == 3
+    assert len(pipe.Follow()) == 3
 
 
 def test_delete_on_class_and_part_returns_count(pipe):
     assert pipe.PartB.delete(prompt=False, part_integrity="ignore") == 8
+
+
+def test_legacy_force_on_parts(pipe):
+    with pytest.warns(DeprecationWarning, match="force"):
+        assert pipe.PartB.delete(prompt=False, force=True) == 8
+    with pytest.raises(TypeError, match="force"):
+        pipe.Subject.delete(prompt=False, force=True)
+
+
+def test_interrupt_at_the_prompt_rolls_back(pipe, monkeypatch):
+    before = counts(pipe)
+
+    def interrupt(_):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(dj.utils, "input", interrupt, raising=False)
+    with pytest.raises(KeyboardInterrupt):
+        (pipe.Subject & {"subject_id": 1}).delete(prompt=True)
+    assert not pipe.connection.in_transaction
+    assert counts(pipe) == before

@@ -109,3 +109,36 @@ def test_schema_drop_prompt(connection, monkeypatch):
     s.drop(prompt=True)
     assert not s.exists
     s.drop(prompt=False)  # missing: nothing happens
+
+
+def test_drop_removes_enum_types_only_the_table_used(schema, connection):
+    @schema
+    class Colored(dj.Manual):
+        definition = """
+        item : int32
+        ---
+        color : enum('red', 'green')
+        """
+
+    @schema
+    class Kept(dj.Manual):
+        definition = """
+        item : int32
+        ---
+        shade : enum('dark', 'light')
+        """
+
+    def enum_types():
+        if connection.backend != "postgresql":
+            return None
+        sql = (
+            "SELECT count(*) FROM pg_type y JOIN pg_namespace n ON n.oid = y.typnamespace "
+            "WHERE n.nspname = %s AND y.typtype = 'e'"
+        )
+        return connection.query(sql, (schema.database,)).fetchone()[0]
+
+    assert enum_types() in (None, 2)
+    Colored.drop(prompt=False)
+    assert enum_types() in (None, 1)
+    Kept.insert1({"item": 1, "shade": "dark"})
+    assert Kept.fetch1("shade") == "dark"

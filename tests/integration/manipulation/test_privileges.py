@@ -44,6 +44,13 @@ def declare(connection):
         item : int16
         """
 
+    @b
+    class Detail(dj.Manual):
+        definition = """
+        -> Scan
+        detail : int16
+        """
+
     @c
     class Review(dj.Manual):
         definition = """
@@ -54,8 +61,9 @@ def declare(connection):
     Tag.insert({"tag": i} for i in (1, 2))
     Scan.insert({"subject_id": i, "scan": 1} for i in (1, 2))
     Tagged.insert({"tag": i, "item": j} for i in (1, 2) for j in (1, 2))
+    Detail.insert({"subject_id": i, "scan": 1, "detail": d} for i in (1, 2) for d in (1, 2))
     Review.insert1({"subject_id": 1, "scan": 1})
-    return (a, b, c), (Subject, Tag, Scan, Tagged, Review)
+    return (a, b, c), (Subject, Tag, Scan, Tagged, Review, Detail)
 
 
 def grant(connection, user, schemas):
@@ -117,28 +125,29 @@ def test_low_privilege_delete(low, backend_name):
     Subject, _Tag, *_ = tables
     if other is None:  # SQLite: no users, the whole cascade is visible and allowed
         assert (Subject & {"subject_id": 1}).delete(prompt=False) == 1
-        assert rows(tables) == [1, 2, 1, 4, 0]
+        assert rows(tables) == [1, 2, 1, 4, 0, 2]
         return
     a = schemas[0].database
     tag = dj.FreeTable(other, f"{a}.tag")
     assert (tag & {"tag": 1}).delete(prompt=False) == 1  # within its own schemas
-    assert rows(tables) == [2, 1, 2, 2, 1]
+    assert rows(tables) == [2, 1, 2, 2, 1, 4]
     subject = dj.FreeTable(other, f"{a}.subject")
     with pytest.raises(dj.DataJointError, match="review") as info:
         (subject & {"subject_id": 1}).delete(prompt=False)
     assert isinstance(info.value, (dj.errors.AccessError, dj.errors.IntegrityError))
-    assert rows(tables) == [2, 1, 2, 2, 1]  # nothing deleted
+    # the details went before the refused scan delete: rolled back with everything else
+    assert rows(tables) == [2, 1, 2, 2, 1, 4]
     assert not other.in_transaction
     # a subject whose rows no unreadable table references
     assert (subject & {"subject_id": 2}).delete(prompt=False) == 1
-    assert rows(tables) == [1, 1, 1, 2, 1]
+    assert rows(tables) == [1, 1, 1, 2, 1, 2]
 
 
 def test_read_only_schema_is_named_in_the_error(low, connection, backend_name):
     schemas, tables, other, user = low
     if other is None:  # SQLite: no privileges, so nothing is read-only
         assert (tables[0] & {"subject_id": 2}).delete(prompt=False) == 1
-        assert rows(tables) == [1, 2, 1, 4, 1]
+        assert rows(tables) == [1, 2, 1, 4, 1, 2]
         return
     c = schemas[2].database
     if backend_name == "mysql":
@@ -151,5 +160,20 @@ def test_read_only_schema_is_named_in_the_error(low, connection, backend_name):
     with pytest.raises(dj.errors.AccessError, match="review") as info:
         (subject & {"subject_id": 2}).delete(prompt=False)
     assert "DELETE privilege" in str(info.value)
-    assert rows(tables) == [2, 2, 2, 4, 1]
+    assert rows(tables) == [2, 2, 2, 4, 1, 4]
     assert not other.in_transaction
+
+
+def test_low_privilege_delete_inside_a_transaction(low):
+    schemas, tables, other, _ = low
+    if other is None:  # SQLite: no users or privileges
+        with tables[1]().connection.transaction:
+            assert (tables[1] & {"tag": 1}).delete(prompt=False) == 1
+        assert rows(tables) == [2, 1, 2, 2, 1, 4]
+        return
+    tag = dj.FreeTable(other, f"{schemas[0].database}.tag")
+    with other.transaction:
+        # loading the unreadable schema fails inside the transaction without aborting it
+        assert (tag & {"tag": 1}).delete(prompt=False) == 1
+        assert len(tag) == 1
+    assert rows(tables) == [2, 1, 2, 2, 1, 4]

@@ -28,21 +28,21 @@ def test_commit_and_rollback(session, connection):
         session.insert1({"session_id": 1})
         session.Trial.insert([{"session_id": 1, "trial": t} for t in range(3)])
     assert not connection.in_transaction
-    assert len(session.Trial) == 3
+    assert len(session.Trial()) == 3
     for exc in (ValueError, KeyboardInterrupt):
         with pytest.raises(exc), connection.transaction:
             session.insert1({"session_id": 2})
             session.Trial.insert1({"session_id": 2, "trial": 0})
             raise exc()
         assert not connection.in_transaction
-    assert len(session) == 1 and len(session.Trial) == 3
+    assert len(session()) == 1 and len(session.Trial()) == 3
 
 
 def test_database_error_rolls_back_everything(session, connection):
     with pytest.raises(dj.errors.DuplicateError), connection.transaction:
         session.insert1({"session_id": 5})
         session.insert1({"session_id": 5})
-    assert len(session) == 0
+    assert len(session()) == 0
 
 
 def test_no_nesting(session, connection):
@@ -53,11 +53,11 @@ def test_no_nesting(session, connection):
     connection.start_transaction()
     session.insert1({"session_id": 1})
     connection.cancel_transaction()
-    assert len(session) == 0
+    assert len(session()) == 0
     connection.start_transaction()
     session.insert1({"session_id": 1})
     connection.commit_transaction()
-    assert len(session) == 1
+    assert len(session()) == 1
 
 
 def test_declaring_inside_a_transaction_is_refused(schema, connection):

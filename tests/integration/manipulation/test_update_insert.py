@@ -94,7 +94,7 @@ def test_replace_is_an_in_place_upsert(items):
     Ref.insert1({"id": 1})
     Item.insert1({"id": 1, "value": "uno"}, replace=True)
     assert Item.fetch1() == {"id": 1, "value": "uno", "score": None}
-    assert len(Ref) == 1
+    assert len(Ref()) == 1
     with pytest.raises(dj.DataJointError, match="replace"):
         Item.insert1({"id": 1, "value": "x"}, replace=True, skip_duplicates=True)
 
@@ -106,14 +106,14 @@ def test_insert_from_query(items):
     with pytest.raises(dj.DataJointError, match="ignore_extra_fields"):
         Item.insert(shifted)
     Item.insert(shifted, ignore_extra_fields=True)
-    assert len(Item) == 6
+    assert len(Item()) == 6
     assert (Item & {"id": 12}).fetch1("value") == "v2"
     Item.insert(shifted, ignore_extra_fields=True, skip_duplicates=True)
-    assert len(Item) == 6
+    assert len(Item()) == 6
     with pytest.raises(dj.errors.DuplicateError, match="skip_duplicates"):
         Item.insert(shifted, ignore_extra_fields=True)
     Item.insert(Item & "id < 10", replace=True)
-    assert len(Item) == 6
+    assert len(Item()) == 6
     with pytest.raises(dj.DataJointError, match="chunk_size is not supported"):
         Item.insert(shifted, chunk_size=2)
 
@@ -121,13 +121,13 @@ def test_insert_from_query(items):
 def test_chunked_insert_commits_completed_chunks(items):
     Item, *_ = items
     Item.insert(({"id": i, "value": "v"} for i in range(7)), chunk_size=3)
-    assert len(Item) == 7
+    assert len(Item()) == 7
     rows = [{"id": i, "value": "v"} for i in (10, 11, 12, 13, 3, 14)]
     with pytest.raises(dj.errors.DuplicateError):
         Item.insert(rows, chunk_size=3)
-    assert len(Item) == 10  # the first chunk landed
+    assert len(Item()) == 10  # the first chunk landed
     Item.insert(rows, chunk_size=2, skip_duplicates=True)
-    assert len(Item) == 12
+    assert len(Item()) == 12
 
 
 def test_direct_insert_into_computed(items):
@@ -136,7 +136,7 @@ def test_direct_insert_into_computed(items):
     with pytest.raises(dj.DataJointError, match="allow_direct_insert"):
         Derived.insert1({"id": 1, "twice": 2})
     Derived.insert1({"id": 1, "twice": 2}, allow_direct_insert=True)
-    assert len(Derived) == 1
+    assert len(Derived()) == 1
 
 
 def test_all_default_rows(items):
@@ -163,4 +163,4 @@ def test_validate(items):
     assert Item.validate([(1, 2)]).errors[0][2].startswith("Incorrect number of attributes")
     assert Item.validate([{"id": 1, "value": "a", "junk": 0}], ignore_extra_fields=True)
     assert not Item.validate([{"id": "abc", "value": "a"}])
-    assert len(Item) == 0
+    assert len(Item()) == 0

@@ -76,18 +76,32 @@ def declare_lab(connection: dj.Connection) -> types.SimpleNamespace:
             {"car_id": 4, "car": None},
         ]
     )
-    Subject.insert([(1, "mouse", "M"), (2, "mouse", "F"), (3, "rat", "F")])
+
+    def rows(names: str, *values: tuple) -> list[dict]:
+        return [dict(zip(names.split(), v, strict=True)) for v in values]
+
+    Subject.insert(
+        rows("subject_id species sex", (1, "mouse", "M"), (2, "mouse", "F"), (3, "rat", "F"))
+    )
     Session.insert(
-        [
+        rows(
+            "subject_id session_idx session_date rig",
             (1, 1, datetime.date(2024, 1, 1), "A"),
             (1, 2, datetime.date(2024, 1, 2), "B"),
             (2, 1, datetime.date(2024, 1, 5), None),
-        ]
+        )
     )
-    Trial.insert([(1, 1, 1, 0.5, True), (1, 1, 2, 0.7, False), (1, 2, 1, 0.4, True)])
-    Student.insert([(1, "Ann"), (2, "Bob")])
-    Course.insert([(1, "Math"), (3, "Art")])
-    Pet.insert([(1, "Rex")])
+    Trial.insert(
+        rows(
+            "subject_id session_idx trial_idx rt correct",
+            (1, 1, 1, 0.5, True),
+            (1, 1, 2, 0.7, False),
+            (1, 2, 1, 0.4, True),
+        )
+    )
+    Student.insert(rows("id name", (1, "Ann"), (2, "Bob")))
+    Course.insert(rows("id title", (1, "Math"), (3, "Art")))
+    Pet.insert(rows("pet_id name", (1, "Rex")))
     return types.SimpleNamespace(
         schema=schema, connection=connection, Subject=Subject, Rig=Rig, Session=Session,
         Trial=Trial, Car=Car, Student=Student, Course=Course, Pet=Pet,

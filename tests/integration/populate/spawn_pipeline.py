@@ -1,0 +1,42 @@
+"""Tables bound on import, for workers started with ``spawn`` (spec 05 §4.5, §12.3).
+
+The parent test sets ``DJ_SPAWN_TEST`` to ``backend|host|port|user|password|path|schema``
+before importing this module; each spawned worker imports it again and opens its own
+connection.
+"""
+
+from __future__ import annotations
+
+import os
+
+import datajoint as dj
+
+_backend, _host, _port, _user, _password, _path, _schema = os.environ["DJ_SPAWN_TEST"].split("|")
+if _backend == "sqlite":
+    connection = dj.Connection(backend="sqlite", path=_path)
+else:
+    connection = dj.Connection(
+        _host, _user, _password, port=int(_port), backend=_backend, use_tls=False
+    )
+schema = dj.Schema(_schema, connection=connection)
+
+
+@schema
+class Number(dj.Lookup):
+    definition = """
+    n : int16
+    """
+    contents = [(i,) for i in range(1, 7)]
+
+
+@schema
+class Square(dj.Computed):
+    definition = """
+    -> Number
+    ---
+    square : int32
+    pid : int32
+    """
+
+    def make(self, key):
+        self.insert1({**key, "square": key["n"] ** 2, "pid": os.getpid()})
