@@ -9,10 +9,14 @@ liveness pings.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import pytest
 
 import datajoint as dj
-from support.backends import new_schema_name, open_connection
+from support.backends import SERVERS, new_schema_name, open_connection
 
 SERVER_LIMIT = 5  # statements to open a schema and read all its headings on MySQL/PostgreSQL
 SQLITE_LIMIT = 8  # SQLite reads its catalog from a few pragma joins and the ~ tables
@@ -175,3 +179,51 @@ def test_statement_count_does_not_grow_with_tables(
         assert counts[0] == counts[1]
     finally:
         small.drop(prompt=False)
+
+
+FRESH_PROCESS = """
+import json, sys
+import datajoint as dj
+backend, database, target = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+if backend == "sqlite":
+    connection = dj.Connection(backend="sqlite", path=target["path"])
+else:
+    connection = dj.Connection(
+        target["host"], target["user"], target["password"], port=target["port"],
+        backend=backend, use_tls=False,
+    )
+start = connection.statement_count
+module = dj.virtual_schema(database, connection=connection)
+names = module.schema.list_tables()
+headings = [module.schema[name].heading for name in names]
+print(json.dumps({"statements": connection.statement_count - start, "tables": len(headings)}))
+"""
+
+
+def test_fresh_process_reads_all_headings(pipeline, connection, backend_name):
+    """The acceptance test, literally: a new Python process, a new connection."""
+    schema, _ = pipeline
+    if backend_name == "sqlite":
+        target = {"path": connection.conn_info["path"]}
+    else:
+        target = SERVERS[backend_name]
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-W",
+            "ignore",
+            "-c",
+            FRESH_PROCESS,
+            backend_name,
+            schema.database,
+            json.dumps(target),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["tables"] == 31
+    limit = SQLITE_LIMIT if backend_name == "sqlite" else SERVER_LIMIT
+    assert report["statements"] <= limit
