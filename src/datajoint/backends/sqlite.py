@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import functools
 import re
 import sqlite3
 from collections.abc import Sequence
@@ -76,6 +77,7 @@ class SQLiteBackend(Backend):
         if path != ":memory:":
             conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA busy_timeout = 60000")
+        conn.create_function("REGEXP", 2, _regexp, deterministic=True)
         for ddl in _CATALOG_DDL:
             conn.execute(ddl)
         return conn
@@ -438,11 +440,18 @@ class SQLiteBackend(Backend):
         *,
         on_duplicate: str | None = None,
         primary_key: Sequence[str] = (),
+        defaults: Sequence[Attribute] = (),
     ) -> str:
         # an upsert after a SELECT needs a WHERE clause to parse unambiguously
         wrapped = f"SELECT * FROM ({select_sql}) WHERE true"
         return super().insert_select_sql(
-            schema, table, columns, wrapped, on_duplicate=on_duplicate, primary_key=primary_key
+            schema,
+            table,
+            columns,
+            wrapped,
+            on_duplicate=on_duplicate,
+            primary_key=primary_key,
+            defaults=defaults,
         )
 
     # ---------------------------------------------------------------- DML
@@ -540,3 +549,15 @@ def _index_parts(create_index_sql: str) -> list[str]:
         current += ch
     parts.append(current.strip())
     return [p[1:-1].replace('""', '"') if p.startswith('"') else p for p in parts]
+
+
+@functools.lru_cache(maxsize=256)
+def _pattern(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _regexp(pattern: str | None, value: Any) -> int | None:
+    """``value REGEXP pattern`` (SQLite calls ``regexp(pattern, value)``), MySQL-like."""
+    if pattern is None or value is None:
+        return None
+    return int(_pattern(pattern).search(str(value)) is not None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import json
+import numbers
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -17,7 +18,7 @@ from sqlglot import exp
 
 from ..backends import fragments
 from ..errors import DataJointError
-from ..types import BOOL, FLOAT, USE_DEFAULT, to_core_value
+from ..types import BOOL, ENUM, FLOAT, USE_DEFAULT, to_core_value
 from . import sqlfrag
 from .conditions import Always, And, Condition, Equals, Or, Semijoin, Sql
 from .nodes import COMPUTED_TYPE, Computed, JoinSource, JsonPath, UnionSource
@@ -112,14 +113,17 @@ class Compiler:
 
     def ordering(self, query: Any, order: Sequence[tuple[Any, bool]], selected: set[str]):
         by_origin = {origin: name for name, origin in query._columns if name in selected}
-        return [
-            exp.Ordered(
-                this=_col(by_origin[o]) if o in by_origin else self.origin(o, query),
-                desc=desc,
-                nulls_first=not desc,  # NULL sorts as the smallest value on every backend
-            )
-            for o, desc in order
-        ]
+        source = query._source_heading
+        items = []
+        for o, desc in order:
+            column = _col(by_origin[o]) if o in by_origin else self.origin(o, query)
+            attr = source.get(o) if isinstance(o, str) else None
+            if attr is not None and attr.type.kind == ENUM and attr.type.values:
+                # enums sort in declaration order (as MySQL and PostgreSQL do)
+                column = fragments.enum_order(self.backend, column, attr.type.values) or column
+            # NULL sorts as the smallest value on every backend
+            items.append(exp.Ordered(this=column, desc=desc, nulls_first=not desc))
+        return items
 
     def select(
         self,
@@ -257,8 +261,8 @@ class Compiler:
 
 def _missing(value: Any) -> bool:
     """True for float NaN and pandas' NA/NaT markers."""
-    if isinstance(value, float):
-        return value != value
+    if isinstance(value, numbers.Real):  # float and numpy floats: NaN is unequal to itself
+        return bool(value != value)
     return type(value).__name__ in ("NAType", "NaTType")
 
 

@@ -428,8 +428,10 @@ class QueryExpression:
             parts, distinct = (self, other), True
         else:
             first = self.join(other, semantic_check=False, left=True)
-            nulls = dict.fromkeys(self.heading.secondary_attributes, "NULL")
-            second = other.restrict(Not(self), semantic_check=False).proj(..., **nulls)
+            # B's rows missing from A, with A's secondaries as typed NULLs (a bare NULL is
+            # text to PostgreSQL, which then refuses to unite it with a date column)
+            missing = other.restrict(Not(self), semantic_check=False)
+            second = missing.join(self, semantic_check=False, left=True)
             parts, distinct = (first, second), False
         source = UnionSource(parts, tuple(heading.names), distinct)
         columns = [(n, n) for n in heading.names]
@@ -567,8 +569,10 @@ def grouped(
         base = base._wrap()
     origins = dict(base._columns)
     columns = [(n, origins[n]) for n in keep] + [(n, Computed(t)) for n, t in named.items()]
-    attrs = [*keep_attrs, *(computed_attribute(n, t) for n, t in named.items())]
+    attrs = [*keep_attrs, *(computed_attribute(n, t, base.heading) for n, t in named.items())]
     heading = keyed_heading(attrs, key, base.heading.lineage_available)
+    if not named:  # nothing to aggregate: the distinct kept values (spec 03 §8.3)
+        return base._derive(heading=heading, columns=tuple(columns), group=None, distinct=True)
     group = tuple(origins[n] for n in keep)
     return base._derive(heading=heading, columns=tuple(columns), group=group, distinct=False)
 

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
+from .. import types as T
 from ..errors import DataJointError, UnknownAttributeError
 from ..heading import Attribute, Heading
 from ..types import TEXT, TypeSpec
@@ -92,9 +93,22 @@ class UniversalSet:
     """Marker base of ``dj.U`` (defined in ``universal.py``), which is not an expression."""
 
 
-def computed_attribute(name: str, text: str) -> Attribute:
-    """A computed (secondary, lineage-free) attribute."""
+def computed_attribute(name: str, text: str, source: Heading | None = None) -> Attribute:
+    """A computed (secondary, lineage-free) attribute.
+
+    ``min(a)``/``max(a)`` over an attribute of ``source`` (an aggregate) takes ``a``'s type, so
+    that its values decode the same on every backend (e.g. dates kept as text by SQLite).
+    """
+    m = _SAME_TYPE.match(text) if source is not None else None
+    if m and m.group(1) in source.attributes:  # type: ignore[union-attr]
+        attr = source[m.group(1)]  # type: ignore[index]
+        if attr.codec is None and attr.type.kind in _KEEPS_TYPE:
+            return Attribute(name=name, type=attr.type, nullable=True, expression=text)
     return Attribute(name=name, type=COMPUTED_TYPE, expression=text)
+
+
+_SAME_TYPE = re.compile(r"^\s*(?:min|max)\s*\(\s*`?([A-Za-z_]\w*)`?\s*\)\s*$", re.IGNORECASE)
+_KEEPS_TYPE = frozenset({T.INT, T.FLOAT, T.DECIMAL, T.DATE, T.DATETIME, T.TIME, T.CHAR, T.VARCHAR})
 
 
 def parse_order(order_by: Any, heading: Heading) -> list[tuple[str, bool]]:
@@ -102,10 +116,13 @@ def parse_order(order_by: Any, heading: Heading) -> list[tuple[str, bool]]:
     if order_by is None:
         return []
     items = [order_by] if isinstance(order_by, str) else list(order_by)
-    out: list[tuple[str, bool]] = []
     for item in items:
         if not isinstance(item, str):
             raise TypeError(f"order_by entries must be strings, got {type(item).__name__}")
+    # "a DESC, b" is accepted as ["a DESC", "b"] (upstream passes such strings to SQL)
+    items = [part for item in items for part in item.split(",")]
+    out: list[tuple[str, bool]] = []
+    for item in items:
         m = _ORDER.match(item)
         if not m:
             raise DataJointError(

@@ -24,11 +24,14 @@ _TOKENS = re.compile(r"\"((?:[^\"\\]|\\.|\"\")*)\"|'(?:[^'\\]|\\.|'')*'|`[^`]*`"
 
 @functools.lru_cache(maxsize=4096)
 def _parse(text: str) -> Any:
+    # parenthesised, so that a leading REPLACE(…)/INSERT(…) is a function, not a statement
     try:
-        tree = sqlglot.parse_one(text, read="mysql")
+        tree = sqlglot.parse_one(f"(\n{text}\n)", read="mysql")
     except (sqlglot.errors.ParseError, sqlglot.errors.TokenError):
         return None
-    return tree
+    if not isinstance(tree, exp.Paren):
+        return None
+    return tree.this
 
 
 def _identifiers_for_names(text: str, names: frozenset[str]) -> str:
