@@ -135,6 +135,27 @@ def main() -> None:
     print((Session * Subject).proj("species", "duration").to_dicts())
     print("Tables of", ephys.database, "in dependency order:", ephys.list_tables())
 
+    print("Sessions per subject (aggregation keeps subjects without sessions):")
+    print(Subject.aggr(Session, n="count(session)", total="sum(duration)").to_dicts())
+    print("Subjects per species (dj.U):")
+    print(dj.U("species").aggr(Subject, n="count(*)").to_dicts())
+    print("Most recent session:", (Session & dj.Top(1, "session_date DESC")).keys())
+
+    Subject.update1({"subject_id": 2, "date_of_birth": "2024-02-11"})
+    print("Updated subject 2:", (Subject & {"subject_id": 2}).fetch1("date_of_birth"))
+    deleted = (Subject & {"subject_id": 1}).delete(prompt=False)
+    print(f"Deleted subject 1 and everything that depends on it ({deleted} subject row);")
+    print(
+        "  rows left — sessions:",
+        len(Session()),
+        "recordings:",
+        len(Recording()),
+        "summaries:",
+        len(SessionSummary()),
+        "channels:",
+        len(SessionSummary.Channel()),
+    )
+
 
 if __name__ == "__main__":
     try:
