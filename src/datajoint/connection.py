@@ -251,7 +251,13 @@ class Connection:
         self._in_transaction = True
 
     def commit_transaction(self) -> None:
-        self.query("COMMIT", None)
+        try:
+            self.query("COMMIT", None)
+        except BaseException:
+            # a failed COMMIT must not leave the transaction "open"
+            with contextlib.suppress(Exception):
+                self.cancel_transaction()
+            raise
         self._in_transaction = False
 
     def cancel_transaction(self) -> None:

@@ -153,18 +153,20 @@ class Dependencies:
                 for head in nx.lexicographical_topological_sort(units)
                 for node in [head, *(n for n in members[head] if n != head)]
             ]
-        order = list(nx.lexicographical_topological_sort(graph))
-        masters: dict[str, list[str]] = {}
-        rest = []
-        for node in order:
-            schema, table = split_node(node)
-            master = master_of(table)
-            if master is not None and node_name(schema, master) in graph:
-                masters.setdefault(node_name(schema, master), []).append(node)
-            else:
-                rest.append(node)
+        # a part references a descendant of its master: keep every foreign key in order (so
+        # leaves-first deletes and drops work) and put each part as soon after its master as
+        # its other parents allow
+        pending = {n: graph.in_degree(n) for n in graph}
+        ready = [n for n, d in pending.items() if d == 0]
+        done: set[str] = set()
         result = []
-        for node in rest:
+        while ready:
+            node = min(ready, key=lambda n: (not (unit[n] != n and unit[n] in done), n))
+            ready.remove(node)
+            done.add(node)
             result.append(node)
-            result.extend(masters.get(node, []))
+            for child in graph.successors(node):
+                pending[child] -= 1
+                if not pending[child]:
+                    ready.append(child)
         return result

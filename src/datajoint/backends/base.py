@@ -372,12 +372,13 @@ class Backend(ABC):
         *,
         on_duplicate: str | None = None,
         primary_key: Sequence[str] = (),
+        defaults: Sequence[Attribute] = (),
     ) -> str:
         """``INSERT INTO t (columns) <select_sql>`` with the duplicate handling of
-        :meth:`insert_sql`."""
+        :meth:`insert_sql`; ``defaults``: attributes a replaced row resets to their default."""
         cols = ",".join(self.quote(c) for c in columns)
         sql = f"INSERT INTO {self.table_ref(schema, table)} ({cols}) {select_sql}"
-        return sql + self.on_duplicate_sql(on_duplicate, columns, primary_key)
+        return sql + self.on_duplicate_sql(on_duplicate, columns, primary_key, defaults)
 
     def alter_table_sql(
         self,
@@ -405,17 +406,24 @@ class Backend(ABC):
         return f"INSERT INTO {self.table_ref(schema, table)} DEFAULT VALUES"
 
     def on_duplicate_sql(
-        self, mode: str | None, columns: Sequence[str], primary_key: Sequence[str]
+        self,
+        mode: str | None,
+        columns: Sequence[str],
+        primary_key: Sequence[str],
+        defaults: Sequence[Attribute] = (),
     ) -> str:
         """``ON CONFLICT`` clause (PostgreSQL and SQLite syntax)."""
         if mode is None:
             return ""
         target = "(" + ",".join(self.quote(c) for c in primary_key) + ")"
-        update = [c for c in columns if c not in primary_key]
-        if mode == "skip" or not update:
+        sets = [
+            f"{self.quote(c)}=excluded.{self.quote(c)}" for c in columns if c not in primary_key
+        ]
+        if mode == "replace":
+            sets += [f"{self.quote(a.name)}={self.default_cell(a)}" for a in defaults]
+        if mode == "skip" or not sets:
             return f" ON CONFLICT {target} DO NOTHING"
-        sets = ",".join(f"{self.quote(c)}=excluded.{self.quote(c)}" for c in update)
-        return f" ON CONFLICT {target} DO UPDATE SET {sets}"
+        return f" ON CONFLICT {target} DO UPDATE SET {','.join(sets)}"
 
     # ---------------------------------------------------------------- values
     def to_driver(self, attr: Attribute, value: Any) -> Any:

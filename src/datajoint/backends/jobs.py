@@ -27,6 +27,41 @@ _NOW_PLUS = {
 }
 
 
+# driver error codes of conflicts between concurrent workers, worth retrying: MySQL deadlock and
+# lock wait timeout; PostgreSQL deadlock, serialization failure and lock not available; SQLite
+# busy and locked (primary result codes)
+_TRANSIENT: dict[str, set[Any]] = {
+    "mysql": {1213, 1205},
+    "postgresql": {"40P01", "40001", "55P03"},
+    "sqlite": {5, 6},
+}
+
+
+def is_transient(adapter: Backend, exc: BaseException) -> bool:
+    """True when ``exc`` (a translated error or its driver cause) is a concurrency conflict
+    that a retry of the same autocommitted statement may resolve."""
+    cause = exc.__cause__ if exc.__cause__ is not None else exc
+    if adapter.name == "mysql":
+        code: Any = cause.args[0] if cause.args else None
+    elif adapter.name == "postgresql":
+        code = getattr(cause, "sqlstate", None)
+    else:
+        code = getattr(cause, "sqlite_errorcode", None)
+        code = None if code is None else code & 0xFF
+    return code in _TRANSIENT.get(adapter.name, set())
+
+
+def unlocked_reads_sql(adapter: Backend) -> str | None:
+    """A statement making the next autocommitted statement read its sub-selects without
+    shared locks (MySQL ``READ COMMITTED``), or None where reads never lock (PostgreSQL, SQLite).
+
+    Under MySQL's default ``REPEATABLE READ``, ``INSERT … SELECT`` and ``UPDATE``/``DELETE``
+    with sub-selects take shared next-key locks on every row they read, which deadlocks with
+    workers inserting results inside their ``make`` transactions.
+    """
+    return "SET TRANSACTION ISOLATION LEVEL READ COMMITTED" if adapter.name == "mysql" else None
+
+
 @dataclass(frozen=True)
 class ServerTime:
     """The database server's current time plus ``offset`` seconds (may be negative)."""

@@ -428,7 +428,11 @@ class MySQLBackend(Backend):
         return f"INSERT INTO {self.table_ref(schema, table)} () VALUES ()"
 
     def on_duplicate_sql(
-        self, mode: str | None, columns: Sequence[str], primary_key: Sequence[str]
+        self,
+        mode: str | None,
+        columns: Sequence[str],
+        primary_key: Sequence[str],
+        defaults: Sequence[Attribute] = (),
     ) -> str:
         """``ON DUPLICATE KEY UPDATE``: ``pk=pk`` to skip, ``c=VALUES(c)`` to replace."""
         if mode is None:
@@ -439,6 +443,34 @@ class MySQLBackend(Backend):
             return f" ON DUPLICATE KEY UPDATE {key}={key}"
         sets = ",".join(f"{self.quote(c)}=VALUES({self.quote(c)})" for c in update)
         return f" ON DUPLICATE KEY UPDATE {sets}"
+
+    def insert_select_sql(
+        self,
+        schema: str,
+        table: str,
+        columns: Sequence[str],
+        select_sql: str,
+        *,
+        on_duplicate: str | None = None,
+        primary_key: Sequence[str] = (),
+        defaults: Sequence[Attribute] = (),
+    ) -> str:
+        # a SELECT reading the target table makes bare names in the UPDATE clause ambiguous
+        sql = super().insert_select_sql(schema, table, columns, select_sql)
+        if on_duplicate is None:
+            return sql
+        ref = self.table_ref(schema, table)
+        sets = [
+            f"{ref}.{self.quote(c)}=VALUES({self.quote(c)})"
+            for c in columns
+            if c not in primary_key
+        ]
+        if on_duplicate == "replace":
+            sets += [f"{ref}.{self.quote(a.name)}=DEFAULT" for a in defaults]
+        if on_duplicate == "skip" or not sets:
+            key = f"{ref}.{self.quote((list(primary_key) or list(columns))[0])}"
+            return f"{sql} ON DUPLICATE KEY UPDATE {key}={key}"
+        return f"{sql} ON DUPLICATE KEY UPDATE {','.join(sets)}"
 
     # ---------------------------------------------------------------- values
     def to_driver(self, attr: Attribute, value: Any) -> Any:
@@ -467,6 +499,7 @@ _DATA_ERRORS = frozenset({1264, 1265, 1292, 1366, 1406, 1411, 3819, 4025})
 _DDL_ERRORS = frozenset(
     {1005, 1059, 1060, 1061, 1067, 1071, 1074, 1101, 1118, 1166, 1170, 1215}
     | {1425, 1426, 1427, 1822, 3780}
+    | {1052, 1205, 1213}  # ambiguous column; lock wait timeout and deadlock (retry the work)
 )
 
 # a non-empty ``ssl`` dict makes PyMySQL require TLS; these are its default settings

@@ -33,6 +33,9 @@ _SQLSTATES: dict[str, type[errors.DataJointError]] = {
     "23505": errors.DuplicateError,
     "23503": errors.IntegrityError,
     "2BP01": errors.IntegrityError,  # dependent objects still exist (drop of a referenced table)
+    "40P01": errors.QueryError,  # deadlock detected (retry the work)
+    "40001": errors.QueryError,  # serialization failure
+    "55P03": errors.QueryError,  # lock not available
     "23502": errors.MissingAttributeError,
     "42601": errors.QuerySyntaxError,
     "42P01": errors.MissingTableError,

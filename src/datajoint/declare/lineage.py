@@ -112,12 +112,14 @@ def rebuild_lineage(connection: Any, schema: str) -> None:
         attributes = ensure_lineage_table(connection, schema)
         ref = connection.adapter.table_ref(schema, LINEAGE_TABLE)
         rows = [(t, a, o) for t, attrs in lineage.items() for a, o in attrs.items()]
+        # hidden tables (jobs tables) keep their rows: their lineage is not in foreign keys
+        delete = f"DELETE FROM {ref} WHERE substr(table_name, 1, 1) <> %s"
         if connection.in_transaction:
-            connection.query(f"DELETE FROM {ref}", None)
+            connection.query(delete, ("~",))
             _insert_rows(connection, schema, attributes, rows)
         else:
             with connection.transaction:
-                connection.query(f"DELETE FROM {ref}", None)
+                connection.query(delete, ("~",))
                 _insert_rows(connection, schema, attributes, rows)
     finally:
         connection.invalidate(schema)

@@ -40,6 +40,7 @@ from .executors import (
 from .jobs import Job
 from .jobspec import check_priority, config_value
 from .make import inserts_allowed, make_mode
+from .upstream import Upstream
 
 logger = logging.getLogger("datajoint")
 
@@ -89,6 +90,20 @@ class AutoPopulate:
     def _allow_insert(self) -> bool:
         """True while this table's ``make()`` runs in the current thread (insert guard)."""
         return inserts_allowed(self)
+
+    @property
+    def upstream(self) -> Upstream:
+        """Inside ``make``: the ancestors restricted to what feeds the current key (§5.6)."""
+        key = self.__dict__.get("_making")
+        if key is None:
+            raise DataJointError(
+                f"{type(self).__name__}.upstream is only available inside make() (and the "
+                "make_fetch/make_compute/make_insert methods) during populate()."
+            )
+        trace = self.__dict__.get("_upstream")
+        if trace is None:
+            trace = self.__dict__["_upstream"] = Upstream(self, key)
+        return trace
 
     # ---------------------------------------------------------------- key source
     @_ClassProperty

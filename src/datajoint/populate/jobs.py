@@ -12,7 +12,9 @@ import copy
 import logging
 import os
 import platform
+import random
 import sys
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -41,6 +43,8 @@ from .jobspec import (
 )
 
 logger = logging.getLogger("datajoint")
+
+_RETRIES = 6  # attempts of a bookkeeping statement that collides with another worker
 
 __all__ = [
     "ERROR_MESSAGE_LENGTH",
@@ -139,9 +143,29 @@ class Job(FreeTable):
         return self & "status = 'success'"
 
     # ---------------------------------------------------------------- helpers
-    def _query(self, statement: tuple[str, list[Any]]) -> int:
-        cursor = self.connection.query(*statement)
-        return max(cursor.rowcount, 0)
+    def _query(self, statement: tuple[str, list[Any]], unlocked: bool = False) -> int:
+        """Run one bookkeeping statement; retried when it collides with another worker.
+
+        ``unlocked``: read its sub-selects without shared locks (set-based refresh statements).
+        """
+        connection = self.connection
+        adapter = connection.adapter
+        prelude = None if connection.in_transaction else sql.unlocked_reads_sql(adapter)
+        for attempt in range(_RETRIES):
+            try:
+                if unlocked and prelude is not None:
+                    connection.query(prelude, None)
+                cursor = connection.query(*statement)
+            except (DataJointError, *adapter.driver_errors) as exc:
+                if connection.in_transaction or attempt + 1 == _RETRIES:
+                    raise
+                if not sql.is_transient(adapter, exc):
+                    raise
+                logger.debug("Retrying a jobs statement after a conflict: %s", exc)
+                time.sleep(random.uniform(0.01, 0.05) * 2**attempt)
+            else:
+                return max(cursor.rowcount, 0)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _driver(self, name: str, value: Any) -> Any:
         attr = self.heading[name]
@@ -177,9 +201,11 @@ class Job(FreeTable):
         sets: list[tuple[str, Any]],
         where: list[tuple[str, str, Any]],
         exists: Any = None,
+        unlocked: bool = False,
     ) -> int:
         adapter = self.connection.adapter
-        return self._query(sql.update_sql(adapter, self._db, self.table_name, sets, where, exists))
+        statement = sql.update_sql(adapter, self._db, self.table_name, sets, where, exists)
+        return self._query(statement, unlocked)
 
     def _insert_row(self, values: list[tuple[str, Any]]) -> int:
         adapter = self.connection.adapter
@@ -249,12 +275,13 @@ class Job(FreeTable):
         result["added"] = self._query(
             sql.add_jobs_sql(
                 adapter, self._db, self.table_name, self.primary_key, select, params, fresh
-            )
+            ),
+            unlocked=True,
         )
         reset = [*fresh, ("reserved_time", None), ("completed_time", None)]
         if config_value(connection, "jobs.keep_completed", False):
             result["re_pended"] = self._update(
-                reset, [("status", "=", "success")], self._keys_select(todo)
+                reset, [("status", "=", "success")], self._keys_select(todo), unlocked=True
             )
         if stale_timeout and stale_timeout > 0:
             source = self._target.checked_key_source()
@@ -269,7 +296,7 @@ class Job(FreeTable):
                 ],
                 (select, params, keys, True),
             )
-            result["removed"] = self._query(statement)
+            result["removed"] = self._query(statement, unlocked=True)
         if orphan_timeout is not None and orphan_timeout > 0:
             result["orphaned"] = self._update(
                 reset,
@@ -277,6 +304,7 @@ class Job(FreeTable):
                     ("status", "=", "reserved"),
                     ("reserved_time", "<", ServerTime(-float(orphan_timeout))),
                 ],
+                unlocked=True,
             )
         result["orphaned"] += self.expire_leases(priority)
         return result
@@ -299,9 +327,11 @@ class Job(FreeTable):
         ]
         cutoff = ServerTime(-timeout)
         reserved = ("status", "=", "reserved")
-        count = self._update(reset, [reserved, ("heartbeat_time", "<", cutoff)])
+        count = self._update(reset, [reserved, ("heartbeat_time", "<", cutoff)], unlocked=True)
         count += self._update(
-            reset, [reserved, ("heartbeat_time", "IS", None), ("reserved_time", "<", cutoff)]
+            reset,
+            [reserved, ("heartbeat_time", "IS", None), ("reserved_time", "<", cutoff)],
+            unlocked=True,
         )
         return count
 
@@ -356,6 +386,18 @@ class Job(FreeTable):
             where.append(("priority", "<=", check_priority(priority, self._target.table_name)))
         exists = None if within is None else (within[0], within[1], keys, False)
         statement = sql.claim_select_sql(adapter, self._db, self.table_name, keys, where, exists)
+        for attempt in range(_RETRIES):
+            try:
+                return self._claim_once(statement)
+            except (DataJointError, *adapter.driver_errors) as exc:
+                if attempt + 1 == _RETRIES or not sql.is_transient(adapter, exc):
+                    raise
+                time.sleep(random.uniform(0.01, 0.05) * 2**attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _claim_once(self, statement: tuple[str, list[Any]]) -> dict[str, Any] | None:
+        connection = self.connection
+        adapter = connection.adapter
         connection.start_transaction()
         try:
             row = connection.query(*statement).fetchone()
@@ -364,7 +406,7 @@ class Job(FreeTable):
                 return None
             key = {
                 k: adapter.from_driver(self.heading[k], [v])[0]
-                for k, v in zip(keys, row, strict=True)
+                for k, v in zip(self.primary_key, row, strict=True)
             }
             if not self.reserve(key):  # cannot happen while the row is locked
                 connection.cancel_transaction()

@@ -47,6 +47,17 @@ def allow_inserts(table: Any) -> Iterator[None]:
         _MAKING.reset(token)
 
 
+@contextlib.contextmanager
+def current_key(table: Any, key: Mapping[str, Any]) -> Iterator[None]:
+    """Mark ``key`` as the key being made by ``table`` (for ``self.upstream``, spec 05 §5.6)."""
+    table.__dict__["_making"] = dict(key)
+    try:
+        yield
+    finally:
+        table.__dict__.pop("_making", None)
+        table.__dict__.pop("_upstream", None)
+
+
 def error_message(exc: BaseException) -> str:
     """``"<ExceptionClass>: <text>"``, or the class name alone when the text is empty."""
     text = str(exc)
@@ -217,7 +228,7 @@ def make_one(
                     jobs.complete(key)
                 return "skipped"
             logger.log(JOBS, "Making %s -> %s", key, table.full_table_name)
-            with allow_inserts(table):
+            with allow_inserts(table), current_key(table, key):
                 if mode == "simple":
                     make = getattr(table, "make", None) or table._make_tuples
                     make(dict(key), **kwargs)

@@ -16,6 +16,8 @@ import networkx as nx
 
 from ..dependencies import node_name, split_node
 from ..errors import DataJointError
+from ..query.conditions import And, Or, Semijoin
+from ..query.nodes import JoinSource, UnionSource
 from . import table as _table
 
 PART_INTEGRITY = ("enforce", "ignore", "cascade")
@@ -67,6 +69,10 @@ class Cascade:
             raise DataJointError(
                 f"Table {display_name(self.seed_node)} does not exist; nothing to cascade from."
             )
+        if _tables_read(seed) & nx.descendants(self.dependencies.graph, self.seed_node):
+            # e.g. ``(A & B).delete()`` where B depends on A: B's rows go first, so a seed
+            # condition still reading B would find nothing; fix the seed's keys now
+            self.seed = self.table(self.seed_node).restrict(seed.keys(), semantic_check=False)
         # literal primary-key sets added by the upward walk of part_integrity="cascade"
         self._extra: dict[str, dict[tuple, dict[str, Any]]] = {}
         self.order: list[str] = []
@@ -158,6 +164,25 @@ class Cascade:
             if n and master is not None and not counts.get(master):
                 return node, master
         return None
+
+
+def _tables_read(query: Any) -> set[str]:
+    """The graph nodes of every base table ``query`` reads (sources and restrictions)."""
+    found: set[str] = set()
+    stack = [query]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, tuple) and len(item) == 2 and all(isinstance(x, str) for x in item):
+            found.add(node_name(*item))
+        elif isinstance(item, JoinSource):
+            stack += [item.first, *(i.source for i in item.items)]
+        elif isinstance(item, (UnionSource, And, Or)):
+            stack += list(item.parts)
+        elif isinstance(item, Semijoin):
+            stack.append(item.expression)
+        elif getattr(item, "_source", None) is not None:
+            stack += [item._source, *item._where, *item._having]
+    return found
 
 
 def _through(parent: Any, edge: dict[str, Any]) -> Any:

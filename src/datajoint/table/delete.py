@@ -6,6 +6,7 @@ one transaction; ``drop`` removes a table and every table depending on it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import warnings
 from typing import Any
@@ -162,16 +163,19 @@ def delete(
             raise _part_error(*orphan)
     if own:
         connection.start_transaction()
+    # joining the caller's transaction: a failed cascade undoes only its own statements
+    scope = connection.savepoint() if transaction and not own else contextlib.nullcontext()
     try:
-        deleted: dict[str, int] = {}
-        for n in reversed(cascade.order):
-            deleted[n] = _delete_rows(connection, n, cascade.restricted[n])
-            logger.info("Deleting %d rows from %s", deleted[n], display_name(n))
-        deleted = {n: deleted[n] for n in cascade.order}
-        if part_integrity == "enforce" and transaction:
-            orphan = cascade.parts_without_master(deleted)
-            if orphan is not None:
-                raise _part_error(*orphan)
+        with scope:
+            deleted: dict[str, int] = {}
+            for n in reversed(cascade.order):
+                deleted[n] = _delete_rows(connection, n, cascade.restricted[n])
+                logger.info("Deleting %d rows from %s", deleted[n], display_name(n))
+            deleted = {n: deleted[n] for n in cascade.order}
+            if part_integrity == "enforce" and transaction:
+                orphan = cascade.parts_without_master(deleted)
+                if orphan is not None:
+                    raise _part_error(*orphan)
     except BaseException:
         if own:
             connection.cancel_transaction()

@@ -155,11 +155,12 @@ def insert(
     for batch in _batches(source, chunk_size):
         mapped = []
         for row in batch:
-            if not positional_warned and not isinstance(row, (Mapping, np.void)):
+            positional = not isinstance(row, (Mapping, np.void, str, bytes))
+            if not positional_warned and positional and hasattr(row, "__len__"):
                 warnings.warn(
                     "Positional inserts are deprecated: insert dicts instead.",
                     DeprecationWarning,
-                    stacklevel=4,
+                    stacklevel=3,
                 )
                 positional_warned = True
             m = _as_mapping(row, heading, index)
@@ -204,6 +205,7 @@ def _send(
         statements = [(adapter.insert_default_row_sql(schema, name), None)] * len(rows)
     else:
         if mode == "replace":
+            rows = _last_per_key(rows, heading.all_primary_key)
             # the stored row must equal a fresh insert: attributes not given take defaults
             rest = [a.name for a in heading.all_attributes if a.name not in fields]
             fields = fields + [n for n in rest if not heading[n].autoincrement]
@@ -233,6 +235,18 @@ def _send(
                 connection.query(sql, params)
     except DuplicateError as exc:
         raise exc.suggest("To ignore duplicate entries, use skip_duplicates=True.") from None
+
+
+def _last_per_key(rows: list[dict[str, Any]], key: list[str]) -> list[dict[str, Any]]:
+    """With ``replace``, a key repeated within one batch: the last row wins on every backend
+    (PostgreSQL's upsert refuses to touch a row twice in one statement)."""
+    if not key or not all(k in rows[0] for k in key):
+        return rows
+    try:
+        last = {tuple(r[k] for k in key): r for r in rows}
+    except TypeError:  # unhashable key values: leave the batch as given
+        return rows
+    return rows if len(last) == len(rows) else list(last.values())
 
 
 def insert_dataframe(table: Any, df: Any, index_as_pk: bool | None, **options: Any) -> None:
@@ -285,6 +299,10 @@ def _insert_query(table: Any, query: Any, mode: str | None, ignore_extra_fields:
         select_sql,
         on_duplicate=mode,
         primary_key=heading.all_primary_key,
+        # a replaced row equals a fresh insert: attributes the query lacks take their defaults
+        defaults=[
+            a for a in heading.all_attributes if a.name not in fields and not a.autoincrement
+        ],
     )
     try:
         connection.query(sql, params)

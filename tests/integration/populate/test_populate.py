@@ -436,3 +436,58 @@ def test_legacy_make_tuples(pipeline) -> None:
             self.insert1(key)
 
     assert Legacy.populate()["success_count"] == 3
+
+
+def test_upstream_trace(schema) -> None:
+    @schema
+    class Subject(dj.Manual):
+        definition = """
+        subject_id : int32
+        ---
+        name : varchar(16)
+        """
+
+    @schema
+    class Session(dj.Manual):
+        definition = """
+        -> Subject
+        session : int16
+        """
+
+    @schema
+    class Other(dj.Manual):
+        definition = """
+        other : int16
+        """
+
+    seen: dict = {}
+
+    @schema
+    class Summary(dj.Computed):
+        definition = """
+        -> Session.proj(subj='subject_id')
+        ---
+        n : int32
+        """
+
+        def make(self, key):
+            trace = self.upstream
+            assert self.upstream is trace  # built once per key
+            seen[key["subj"], key["session"]] = (
+                trace[Subject].to_dicts(),
+                trace[Session.full_table_name].keys(),
+            )
+            with pytest.raises(DataJointError, match="not in this trace"):
+                trace[Other]
+            self.insert1({**key, "n": 1})
+
+    Subject.insert([{"subject_id": 1, "name": "a"}, {"subject_id": 2, "name": "b"}])
+    Session.insert([{"subject_id": s, "session": n} for s in (1, 2) for n in (1, 2)])
+    with pytest.raises(DataJointError, match="only available inside make"):
+        _ = Summary().upstream
+    assert Summary.populate()["success_count"] == 4
+    subjects, sessions = seen[2, 1]
+    assert subjects == [{"subject_id": 2, "name": "b"}]
+    assert sessions == [{"subject_id": 2, "session": 1}]
+    with pytest.raises(DataJointError, match="only available inside make"):
+        _ = Summary().upstream

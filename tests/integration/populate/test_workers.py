@@ -24,12 +24,12 @@ def _worker(table: type, results: object, claim: bool = False) -> None:
 def test_independent_worker_processes(pipeline, claim) -> None:
     Doubled = pipeline.Doubled
     Doubled.fail_on = None
-    pipeline.Source.insert([{"source_id": i, "value": float(i)} for i in range(4, 61)])
+    pipeline.Source.insert([{"source_id": i, "value": float(i)} for i in range(4, 301)])
     Doubled.jobs.refresh(delay=-1)
     connection = Doubled().connection
     connection.close()
     results = FORK.Queue()
-    workers = [FORK.Process(target=_worker, args=(Doubled, results, claim)) for _ in range(3)]
+    workers = [FORK.Process(target=_worker, args=(Doubled, results, claim)) for _ in range(4)]
     for w in workers:
         w.start()
     counts = [results.get(timeout=60) for _ in workers]
@@ -37,8 +37,8 @@ def test_independent_worker_processes(pipeline, claim) -> None:
         w.join(timeout=60)
         assert w.exitcode == 0
     connection.connect()
-    assert sum(counts) == 60  # every key made exactly once across the workers
-    assert len(Doubled()) == 60 and len(Doubled.Item()) == 120
+    assert sum(counts) == 300  # every key made exactly once across the workers
+    assert len(Doubled()) == 300 and len(Doubled.Item()) == 600
     assert Doubled.jobs.progress()["total"] == 0
 
 

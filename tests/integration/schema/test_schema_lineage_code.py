@@ -92,6 +92,23 @@ def test_rebuild_lineage_restores_lost_rows(lab):
     assert {**lab.subjects.lineage, **lab.acq.lineage} == expected_lineage(lab)
 
 
+def test_rebuild_lineage_keeps_rows_of_hidden_tables(lab):
+    """Jobs tables (``~~name``) record their target's lineage; a rebuild must not drop it."""
+    connection = lab.acq.connection
+    ref = connection.adapter.table_ref(lab.acq.database, "~lineage")
+    origin = f"{lab.acq.database}.session.session"
+    connection.query(
+        f"INSERT INTO {ref} (table_name, attribute_name, lineage) VALUES (%s, %s, %s)",
+        ("~~session_summary", "session", origin),
+    )
+    lab.acq.rebuild_lineage()
+    rows = connection.query(
+        f"SELECT lineage FROM {ref} WHERE table_name = %s", ("~~session_summary",)
+    ).fetchall()
+    assert [r[0] for r in rows] == [origin]
+    assert {**lab.subjects.lineage, **lab.acq.lineage} == expected_lineage(lab)
+
+
 def test_rebuild_lineage_needs_parent_schema_lineage(lab):
     connection = lab.acq.connection
     connection.query(
