@@ -157,3 +157,29 @@ def test_json_paths(lab):
         None,
     ]
     assert [r["name"] for r in lengths] == ["Rav4", "Civic", None, None]
+
+
+def test_thousands_of_keys_restrict_as_one_in_list(schema):
+    """Restricting by 5,000 composite keys (spec 03 §3.1: a list is an OR) selects exactly them."""
+
+    @schema
+    class Cell(dj.Manual):
+        definition = "plate : int32\nwell : varchar(8)\n---\nvalue : float64"
+
+    Cell.insert(
+        {"plate": p, "well": f"w{w}", "value": p * 100.0 + w}
+        for p in range(100)
+        for w in range(100)
+    )
+    wanted = [{"plate": p, "well": f"w{w}"} for p in range(0, 100, 2) for w in range(100)]
+    chosen = Cell & wanted
+    assert len(chosen) == 5000
+    assert sorted(chosen.to_arrays("value")) == sorted(
+        p * 100.0 + w for p in range(0, 100, 2) for w in range(100)
+    )
+    assert len(Cell - wanted) == 5000
+    plates = Cell & [{"plate": p} for p in range(3000)]
+    assert len(plates) == 10000
+    mixed = Cell & [{"plate": 1, "well": "w1"}, {"plate": 2}, "value < 1"]
+    assert sorted(mixed.to_arrays("value")) == [0.0, 101.0] + [200.0 + w for w in range(100)]
+    assert "IN" in chosen.make_sql().upper()
