@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 from types import ModuleType
+from typing import Any
 
 
 def require(module_name: str, extra: str) -> ModuleType:
@@ -34,4 +35,30 @@ def require(module_name: str, extra: str) -> ModuleType:
         ) from error
 
 
-__all__ = ["require"]
+class LazyModule:
+    """A stand-in for a module that is imported on first attribute access.
+
+    Keeps ``import datajoint`` fast: sqlglot and networkx load when a query is compiled or a
+    dependency graph is built, not at import. After the first access, attributes are plain
+    instance attributes (no per-access overhead).
+    """
+
+    def __init__(self, name: str) -> None:
+        self._lazy_name = name
+
+    def __getattr__(self, attribute: str) -> Any:
+        module = importlib.import_module(self._lazy_name)
+        self.__dict__.update(vars(module))
+        return getattr(module, attribute)
+
+    def __repr__(self) -> str:
+        return f"<lazy module {self._lazy_name!r}>"
+
+
+def lazy_module(name: str) -> Any:
+    """A :class:`LazyModule` for ``name`` (typed ``Any``; import the real module under
+    ``TYPE_CHECKING`` for static types)."""
+    return LazyModule(name)
+
+
+__all__ = ["LazyModule", "lazy_module", "require"]

@@ -8,11 +8,15 @@ parent attribute), ``primary`` (all FK attributes are in the child's primary key
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
-
+from ._optional import lazy_module
 from .errors import AccessError
+
+if TYPE_CHECKING:
+    import networkx as nx
+else:  # networkx loads with the first dependency graph, not at import
+    nx = lazy_module("networkx")
 
 _PART = re.compile(r"^(.+?)__[a-z][a-z0-9_]*$")
 

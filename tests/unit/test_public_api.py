@@ -58,9 +58,25 @@ def test_import_does_not_load_optional_packages() -> None:
     code = (
         "import sys, datajoint; "
         "print(','.join(m for m in ('pandas', 'polars', 'pyarrow', 'lark', 'pymysql', "
-        "'psycopg') if m in sys.modules))"
+        "'psycopg', 'sqlglot', 'networkx') if m in sys.modules))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert out == ""
+
+
+def test_lazily_loaded_modules_work_once_used() -> None:
+    code = (
+        "import sys, datajoint as dj; "
+        "c = dj.Connection(backend='sqlite', path=':memory:'); "
+        "s = dj.Schema('lazy', connection=c); "
+        "T = s(type('T', (dj.Manual,), {'definition': 'a : int32'})); "
+        "T.insert([{'a': 1}, {'a': 2}]); "
+        "n = len(T & 'a > 1'); (T & 'a = 1').delete(prompt=False); "
+        "print(n, len(T()), 'sqlglot' in sys.modules, 'networkx' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out.splitlines()[-1] == "1 1 True True"

@@ -17,14 +17,19 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy
 
 from .. import types as T
+from .._optional import lazy_module
 from ..errors import DataJointError
 from ..heading import Attribute, ForeignKey, Index
-from . import fragments
+
+if TYPE_CHECKING:
+    from . import fragments
+else:  # sqlglot loads with the first user SQL fragment, not at import
+    fragments = lazy_module("datajoint.backends.fragments")
 
 DEFAULT = T.USE_DEFAULT  # marks a cell of an INSERT that takes the column default
 

@@ -10,15 +10,19 @@ its foreign keys), renamed to the parent's attribute names.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx  # type: ignore[import-untyped]
-
+from .._optional import lazy_module
 from ..dependencies import node_name
 from ..errors import DataJointError
 from ..query.expression import QueryExpression
 from ..query.universal import U
 from ..table.table import FreeTable
+
+if TYPE_CHECKING:
+    import networkx as nx
+else:  # networkx loads with the first dependency graph, not at import
+    nx = lazy_module("networkx")
 
 
 class Upstream:

@@ -12,16 +12,22 @@ import json
 import numbers
 import re
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlglot import exp
-
-from ..backends import fragments
+from .._optional import lazy_module
 from ..errors import DataJointError
 from ..types import BOOL, ENUM, FLOAT, USE_DEFAULT, to_core_value
 from . import sqlfrag
 from .conditions import Always, And, Condition, Equals, Or, Semijoin, Sql
 from .nodes import COMPUTED_TYPE, Computed, JoinSource, JsonPath, UnionSource
+
+if TYPE_CHECKING:
+    from sqlglot import exp
+
+    from ..backends import fragments
+else:  # sqlglot loads when the first query is compiled, not at import
+    exp = lazy_module("sqlglot.expressions")
+    fragments = lazy_module("datajoint.backends.fragments")
 
 _TOKEN = re.compile(r":(djp\d+)\b|%\((djp\d+)\)s")
 

@@ -11,10 +11,16 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlglot
-from sqlglot import exp
+from .._optional import lazy_module
+
+if TYPE_CHECKING:
+    import sqlglot
+    from sqlglot import exp
+else:
+    sqlglot = lazy_module("sqlglot")
+    exp = lazy_module("sqlglot.expressions")
 
 from ..errors import UnknownAttributeError
 

@@ -10,15 +10,19 @@ error message is ever parsed to discover children.
 from __future__ import annotations
 
 from itertools import pairwise
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
-
+from .._optional import lazy_module
 from ..dependencies import node_name, split_node
 from ..errors import DataJointError
 from ..query.conditions import And, Or, Semijoin
 from ..query.nodes import JoinSource, UnionSource
 from . import table as _table
+
+if TYPE_CHECKING:
+    import networkx as nx
+else:  # networkx loads with the first dependency graph, not at import
+    nx = lazy_module("networkx")
 
 PART_INTEGRITY = ("enforce", "ignore", "cascade")
 
