@@ -69,6 +69,12 @@ class TableMeta(type):
     def __iter__(cls) -> Any:
         return iter(cls())
 
+    def __contains__(cls, item: Any) -> bool:
+        # without this, Python would answer ``in`` by iterating over every row of the table
+        raise DataJointError(
+            f"`in` needs an instance of table {cls.__name__}: write `key in {cls.__name__}()`."
+        )
+
 
 class Table(QueryExpression, metaclass=TableMeta):
     """A base table; subclasses are the tiers (Manual, Lookup, Imported, Computed, Part).

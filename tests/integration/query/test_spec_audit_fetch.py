@@ -138,7 +138,7 @@ def test_ordering_of_every_operator_kind(lab):
     assert [r["species"] for r in dj.U("species").aggr(Sub, n="count(*)")] == ["mouse", "rat"]
 
 
-def test_class_level_fetch(lab):
+def test_class_level_fetch(lab, count_queries):
     Sub = lab.Subject
     assert [r["subject_id"] for r in Sub] == [1, 2, 3]
     assert isinstance(iter(Sub()), types.GeneratorType)
@@ -147,8 +147,16 @@ def test_class_level_fetch(lab):
     assert Sub.tail(1)[0]["species"] == "rat"
     assert len(Sub.to_pandas()) == 3
     assert (Sub & {"subject_id": 3}).fetch1("species") == "rat"
-    # spec 04 §1.1 wants `len(Sub)` to raise and `bool(Sub)` never to query; TableMeta still
-    # defines __len__ on purpose (table/table.py, pending the manipulation tests): not checked.
+
+    # spec 04 §1: len, bool and `in` need an instance; the class is truthy without a query
+    with pytest.raises(TypeError):
+        len(Sub)
+    with pytest.raises(dj.DataJointError, match=r"Subject\(\)"):
+        _ = {"subject_id": 1} in Sub
+    assert {"subject_id": 1} in Sub() and {"subject_id": 9} not in Sub()
+    with count_queries(Sub().connection) as counter:
+        assert bool(Sub) and bool(lab.Trial)
+    assert counter.count == 0
 
 
 def test_iteration_can_stop_early(lab):
