@@ -268,7 +268,7 @@ def test_catalog_columns(tables: dict[str, TableInfo]) -> None:
         "weight": ("numeric(5,2)", True, None, ":decimal(5, 2):"),
         "alive": ("boolean", False, "true", ":bool:"),
         "litter": ("smallint", False, "0", ":uint8:"),
-        "created": ("timestamp without time zone", False, "CURRENT_TIMESTAMP", ":datetime:"),
+        "created": ("timestamp(0) without time zone", False, "CURRENT_TIMESTAMP", ":datetime:"),
         "created3": (
             "timestamp(3) without time zone",
             False,

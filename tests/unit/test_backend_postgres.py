@@ -49,7 +49,7 @@ SESSION_DDL = [
     '  "rig" varchar(16) DEFAULT NULL,\n'
     "  \"notes\" varchar(1000) NOT NULL DEFAULT '',\n"
     '  "raw" bytea DEFAULT NULL,\n'
-    '  "created" timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP,\n'
+    '  "created" timestamp(0) NOT NULL DEFAULT CURRENT_TIMESTAMP,\n'
     '  "experimenter" varchar(32) DEFAULT NULL,\n'
     '  PRIMARY KEY ("subject_id", "session_idx"),\n'
     '  FOREIGN KEY ("subject_id") REFERENCES "lab"."subject" ("subject_id") '
@@ -125,7 +125,7 @@ def test_session_ddl_snapshot(pg: PostgresBackend) -> None:
         ("json", "jsonb"),
         ("bytes", "bytea"),
         ("date", "date"),
-        ("datetime", "timestamp"),
+        ("datetime", "timestamp(0)"),
         ("datetime(3)", "timestamp(3)"),
         ("char(4)", "char(4)"),
         ("varchar(64)", "varchar(64)"),
@@ -150,7 +150,7 @@ def test_session_ddl_snapshot(pg: PostgresBackend) -> None:
         ("text", "text"),
         ("year", "smallint"),
         ("time", "time"),
-        ("timestamp", "timestamp"),
+        ("timestamp", "timestamp(0)"),
         ("timestamp(3)", "timestamp(3)"),
         ("int auto_increment", "integer"),
         ("bigint unsigned auto_increment", "bigint"),

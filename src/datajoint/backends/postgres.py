@@ -254,7 +254,7 @@ class PostgresBackend(Backend):
                 return "numeric"
             return f"numeric({spec.precision},{spec.scale or 0})"
         if kind == T.DATETIME:
-            return "timestamp" if spec.precision is None else f"timestamp({spec.precision})"
+            return f"timestamp({spec.precision or 0})"  # MySQL datetime: whole seconds
         if kind == T.TIME:
             return "time" if spec.precision is None else f"time({spec.precision})"
         if kind in (T.CHAR, T.VARCHAR):

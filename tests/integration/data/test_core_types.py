@@ -339,6 +339,7 @@ def test_defaults(tables, backend_name):
     assert type(row["amount"]) is D
     assert type(created) is DT
     assert created.tzinfo is None
+    assert created.microsecond == 0  # `datetime` holds whole seconds on every backend
     # CURRENT_TIMESTAMP is the server's time in the session's time zone
     server_now = Defaults().connection.query("SELECT CURRENT_TIMESTAMP").fetchone()[0]
     if isinstance(server_now, str):
