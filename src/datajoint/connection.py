@@ -6,7 +6,7 @@ import contextlib
 import logging
 import warnings
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from . import errors
 from .backends import get_backend
@@ -171,7 +171,7 @@ class Connection:
     def __enter__(self) -> Connection:
         return self
 
-    def __exit__(self, *exc: object) -> bool:
+    def __exit__(self, *exc: object) -> Literal[False]:
         self.close()
         return False
 
@@ -237,7 +237,8 @@ class Connection:
             raise translated from exc
 
     def get_user(self) -> str:
-        return self.query(self.adapter.current_user_sql(), None).fetchone()[0]
+        user: str = self.query(self.adapter.current_user_sql(), None).fetchone()[0]
+        return user
 
     # ---------------------------------------------------------------- transactions
     @property

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from typing import IO, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 LOGGER_NAME = "datajoint"
 JOBS = 15
@@ -24,11 +24,14 @@ def _jobs(self: logging.Logger, msg: object, *args: Any, **kwargs: Any) -> None:
         self._log(JOBS, msg, args, **kwargs)
 
 
+# the ``jobs`` method is added to the standard classes at run time (unknown to typeshed)
 if not hasattr(logging.Logger, "jobs"):
     logging.Logger.jobs = _jobs  # type: ignore[attr-defined]
 if not hasattr(logging.LoggerAdapter, "jobs"):
 
-    def _adapter_jobs(self: logging.LoggerAdapter, msg: object, *args: Any, **kw: Any) -> None:
+    def _adapter_jobs(
+        self: logging.LoggerAdapter[logging.Logger], msg: object, *args: Any, **kw: Any
+    ) -> None:
         self.log(JOBS, msg, *args, **kw)
 
     logging.LoggerAdapter.jobs = _adapter_jobs  # type: ignore[attr-defined]
@@ -56,7 +59,13 @@ class LogFormatter(logging.Formatter):
         return self._plain.format(record)
 
 
-class StdStreamHandler(logging.StreamHandler):
+if TYPE_CHECKING:
+    _StreamHandler = logging.StreamHandler[TextIO]
+else:  # StreamHandler is subscriptable at run time only from Python 3.11
+    _StreamHandler = logging.StreamHandler
+
+
+class StdStreamHandler(_StreamHandler):
     """A handler writing to the *current* ``sys.stdout`` (or ``sys.stderr``).
 
     The stream is looked up at each record, so redirection of ``sys.stdout`` (e.g. by pytest's
@@ -68,12 +77,12 @@ class StdStreamHandler(logging.StreamHandler):
         self.use_stderr = use_stderr
 
     @property
-    def stream(self) -> IO[str]:  # type: ignore[override]
+    def stream(self) -> TextIO:
         """The standard stream the records go to."""
         return sys.stderr if self.use_stderr else sys.stdout
 
     @stream.setter
-    def stream(self, value: IO[str]) -> None:
+    def stream(self, value: TextIO) -> None:
         """Ignored: the stream always follows ``sys.stdout``/``sys.stderr``."""
 
 

@@ -6,7 +6,7 @@ import inspect
 import logging
 import types
 import warnings
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from . import utils
 from .catalog import LINEAGE_TABLE
@@ -23,6 +23,8 @@ from .table.table import FreeTable, Table
 from .table.tiers import Lookup, Manual, Part, tier_of, to_camel_case
 
 logger = logging.getLogger("datajoint")
+
+_T = TypeVar("_T", bound=Table)
 
 _TIERS = {"Manual": Manual, "Lookup": Lookup, "Imported": Imported, "Computed": Computed}
 
@@ -63,7 +65,7 @@ class Schema:
         self.create_schema = create_schema
         self.create_tables = create_tables
         self.add_objects = add_objects or {}
-        self._deferred: list[tuple[type, dict[str, Any]]] = []
+        self._deferred: list[tuple[type[Table], dict[str, Any]]] = []
         if schema_name is not None:
             self.activate(schema_name)
 
@@ -130,13 +132,14 @@ class Schema:
     def exists(self) -> bool:
         if self.database is None:
             raise DataJointError("Schema must be activated first.")
+        assert self.connection is not None  # activate() sets it before the database
         return self.connection.adapter.schema_exists(self.connection.query, self.database)
 
     def __repr__(self) -> str:
         return f"Schema `{self.database}`\n"
 
     # ---------------------------------------------------------------- decoration
-    def __call__(self, cls: type, *, context: dict[str, Any] | None = None) -> type:
+    def __call__(self, cls: type[_T], *, context: dict[str, Any] | None = None) -> type[_T]:
         if issubclass(cls, Part):
             raise DataJointError("The schema decorator should not be applied to Part tables.")
         if context is None:
@@ -158,7 +161,7 @@ class Schema:
             return bool(self.create_tables)
         return bool(_config(self.connection, "database.create_tables", True))
 
-    def _bind(self, cls: type, context: dict[str, Any], *, is_part: bool = False) -> None:
+    def _bind(self, cls: type[Table], context: dict[str, Any], *, is_part: bool = False) -> None:
         cls.database = self.database
         cls._connection_ = self.connection
         cls._table_name = None
@@ -168,6 +171,7 @@ class Schema:
         instance = cls()
         if not instance.is_declared:
             tier = "Part" if is_part else cls.tier_name
+            assert self.database is not None  # tables are bound to an activated schema
             declare(
                 self.connection,
                 self.database,
@@ -178,7 +182,7 @@ class Schema:
                 is_part=is_part,
             )
 
-    def _decorate(self, cls: type, context: dict[str, Any]) -> None:
+    def _decorate(self, cls: type[Table], context: dict[str, Any]) -> None:
         context = {**context, cls.__name__: cls}
         self._bind(cls, context)
         for name in _part_names(cls):
@@ -190,7 +194,7 @@ class Schema:
         if cls.definition and "Table definition:" not in (cls.__doc__ or ""):
             cls.__doc__ = (cls.__doc__ or "") + "\nTable definition:\n\n" + cls.definition
 
-    def _insert_contents(self, cls: type) -> None:
+    def _insert_contents(self, cls: type[Lookup]) -> None:
         table = cls()
         if not table.is_declared:
             return
@@ -218,13 +222,15 @@ class Schema:
     def list_tables(self) -> list[str]:
         """SQL names of the schema's tables in dependency order (parts after masters)."""
         database = self._require()
+        assert self.connection is not None  # activate() sets it before the database
         deps = self.connection.dependencies
         deps.load([database])
         nodes = [n for n in deps.graph if split_node(n)[0] == database]
         return [split_node(n)[1] for n in deps.topo_sort(nodes)]
 
     def _resolve_name(self, name: str) -> str | None:
-        tables = self.connection.catalog.tables(self._require())
+        database = self._require()  # activation sets the connection, then the database
+        tables = cast(Connection, self.connection).catalog.tables(database)
         candidates = [name]
         if name[:1].isupper():
             snake = "".join(("_" if i else "") + c.lower() if c.isupper() else c
@@ -257,6 +263,7 @@ class Schema:
     def drop(self, prompt: bool | None = None) -> None:
         """Drop the schema and all its tables (asks first when ``prompt``/safemode)."""
         database = self._require()
+        assert self.connection is not None  # activate() sets it before the database
         adapter = self.connection.adapter
         if not adapter.schema_exists(self.connection.query, database):
             logger.info(f"Schema named `{database}` does not exist. Doing nothing.")
@@ -286,7 +293,8 @@ class Schema:
     @property
     def lineage_table_exists(self) -> bool:
         """Whether the schema has its ``~lineage`` table (needed by the semantic check)."""
-        return LINEAGE_TABLE in self.connection.catalog.tables(self._require())
+        database = self._require()  # activation sets the connection, then the database
+        return LINEAGE_TABLE in cast(Connection, self.connection).catalog.tables(database)
 
     @property
     def lineage(self) -> dict[str, str]:
@@ -301,13 +309,16 @@ class Schema:
     def size_on_disk(self) -> int:
         """Bytes of data and indexes of the schema's tables."""
         database = self._require()
+        assert self.connection is not None  # activate() sets it before the database
         return self.connection.adapter.schema_size(self.connection.query, database)
 
     # ---------------------------------------------------------------- generated code
     @property
     def code(self) -> str:
         """Python source declaring the schema's tables as classes (spec 08 §4.6)."""
-        return schema_code(self._require(), self.list_tables(), self.connection.catalog)
+        database, tables = self._require(), self.list_tables()
+        assert self.connection is not None  # activate() sets it before the database
+        return schema_code(database, tables, self.connection.catalog)
 
     def save(self, python_filename: str | None = None) -> str:
         """:attr:`code`, also written to ``python_filename`` when given."""
@@ -337,7 +348,9 @@ class Schema:
             if tier is None or tier == "Part":
                 continue
             if (database, name) not in existing:
-                cls = type(to_camel_case(name), (_TIERS[tier],), {"definition": ""})
+                cls = cast(
+                    "type[Table]", type(to_camel_case(name), (_TIERS[tier],), {"definition": ""})
+                )
                 cls._table_name = name
                 cls.database = database
                 cls._connection_ = self.connection
@@ -352,8 +365,9 @@ class Schema:
                 raise DataJointError(
                     f"The table {name} does not follow DataJoint naming conventions"
                 )
+            # a master was found, so master_name is not None
             part_name = to_camel_case(name[len(master_name) + 2 :])  # type: ignore[arg-type]
-            part = type(part_name, (Part,), {"definition": ""})
+            part = cast("type[Part]", type(part_name, (Part,), {"definition": ""}))
             part._master = master
             part._table_name = name
             part.database = database
@@ -407,7 +421,7 @@ def schema_code(database: str, tables: list[str], catalog: Any) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _safe_table_name(cls: type) -> str | None:
+def _safe_table_name(cls: type[Table]) -> str | None:
     try:
         return cls.table_name
     except DataJointError:
@@ -497,7 +511,8 @@ class Instance:
     ) -> None:
         self.config = build_config()
         if backend is not None:
-            self.config.database.backend = backend
+            # a name, validated and normalized ("postgres" → "postgresql") by pydantic
+            self.config.database.backend = backend  # type: ignore[assignment]
         for name, value in kwargs.items():
             self.config[name.replace("__", ".")] = value
         if port is None and "database__port" not in kwargs and backend is not None:

@@ -18,7 +18,7 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -120,12 +120,12 @@ class DatabaseSettings(BaseModel):
     @property
     def explicit_backend(self) -> str | None:
         """The backend chosen explicitly (file, ``DJ_BACKEND`` or assignment), else ``None``."""
-        return self.__dict__["backend"]
+        return cast("str | None", self.__dict__["backend"])
 
     @property
     def explicit_port(self) -> int | None:
         """The port set explicitly, else ``None``."""
-        return self.__dict__["port"]
+        return cast("int | None", self.__dict__["port"])
 
     def __repr_args__(self) -> Any:
         for key, value in super().__repr_args__():
@@ -496,6 +496,7 @@ class ConfigProxy:
     """
 
     __slots__ = ("_target",)
+    _target: Config
 
     def __init__(self, target: Config) -> None:
         object.__setattr__(self, "_target", target)

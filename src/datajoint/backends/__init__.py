@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from typing import cast
 
 from ..errors import DataJointError
 from .base import Backend
@@ -33,4 +34,5 @@ def get_backend(name: str) -> Backend:
         raise ImportError(
             f"The {name} backend needs its driver: pip install 'datajoint[{extra}]' ({exc})"
         ) from exc
-    return getattr(module, class_name)()
+    backend_class = cast("type[Backend]", getattr(module, class_name))
+    return backend_class()

@@ -29,10 +29,12 @@ def sqlite(
     out: list[str] = []
     for c in changes:
         if c.kind == "drop":
+            assert c.old is not None  # a drop names the old attribute
             out.append(f"ALTER TABLE {ref} DROP COLUMN {backend.quote(c.old.name)}")
             out.append(f'DELETE FROM "~columns" WHERE {where} AND column_name = {q(c.old.name)}')
             continue
         new = c.new
+        assert new is not None  # add, change and modify carry the new attribute
         if c.kind == "add":
             if not new.nullable and new.default is None:
                 raise errors.DataJointError(
@@ -42,6 +44,7 @@ def sqlite(
             parts = [backend.quote(new.name), new.sql_type, backend.default_sql(new)]
             out.append(f"ALTER TABLE {ref} ADD COLUMN " + " ".join(parts + backend._checks(new)))
         else:
+            assert c.old is not None  # change and modify carry the old attribute too
             if c.definition_changed:
                 raise errors.DataJointError(
                     f"Cannot change the type, nullability or default of `{c.old.name}` in "
@@ -81,13 +84,16 @@ def postgres(
             if enum is not None and enum not in out:
                 out.append(enum)
         if c.kind == "drop":
+            assert c.old is not None  # a drop names the old attribute
             out.append(f"ALTER TABLE {ref} DROP COLUMN {backend.quote(c.old.name)}")
             continue
+        assert new is not None  # add, change and modify carry the new attribute
         if c.kind == "add":
             out.append(f"ALTER TABLE {ref} ADD COLUMN {backend._column_sql(new)}")
         else:
             col = backend.quote(new.name)
             if c.kind == "change":
+                assert c.old is not None  # a rename carries the old attribute
                 out.append(f"ALTER TABLE {ref} RENAME COLUMN {backend.quote(c.old.name)} TO {col}")
             if c.definition_changed:
                 out.extend(_postgres_column(backend, ref, table, new))

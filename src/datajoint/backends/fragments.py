@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import sqlglot
 from sqlglot import exp
 
-_UNITS = {exp.Year: "YEAR", exp.Month: "MONTH", exp.Day: "DAY"}
-_STRFTIME = {exp.Year: "%Y", exp.Month: "%m", exp.Day: "%d"}
+_UNITS: dict[type[exp.Expression], str] = {exp.Year: "YEAR", exp.Month: "MONTH", exp.Day: "DAY"}
+_STRFTIME: dict[type[exp.Expression], str] = {exp.Year: "%Y", exp.Month: "%m", exp.Day: "%d"}
 _PREDICATES = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Like, exp.Is, exp.In)
-_PARTS = {exp.Hour: "HOUR", exp.Minute: "MINUTE", exp.Second: "SECOND", exp.Quarter: "QUARTER"}
+_PARTS: dict[type[exp.Expression], str] = {
+    exp.Hour: "HOUR",
+    exp.Minute: "MINUTE",
+    exp.Second: "SECOND",
+    exp.Quarter: "QUARTER",
+}
 _PART_CODES = {
     "YEAR": "%Y",
     "MONTH": "%m",
@@ -123,13 +128,13 @@ def _postgres(node: exp.Expression) -> exp.Expression:
     if part is not None and not isinstance(node, exp.Extract):
         return _postgres_part(*part) or node
     if isinstance(node, exp.RegexpLike):  # MySQL matches numbers as text too
-        text = exp.Cast(this=node.this, to=exp.DataType.build("text"))
+        text: exp.Expression = exp.Cast(this=node.this, to=exp.DataType.build("text"))
         return exp.RegexpLike(this=text, expression=node.expression)
     if isinstance(node, exp.JSONValue):
         return _json_value(node, "jsonb_extract_path_text")
     if type(node) in _UNITS:
-        part = exp.Extract(this=exp.var(_UNITS[type(node)]), expression=node.this)
-        return _int(part)
+        extracted = exp.Extract(this=exp.var(_UNITS[type(node)]), expression=node.this)
+        return _int(extracted)
     if isinstance(node, exp.GroupConcat):
         sep = node.args.get("separator") or exp.Literal.string(",")
         inner = node.this
@@ -171,7 +176,9 @@ def _postgres(node: exp.Expression) -> exp.Expression:
 _SQLITE_UNITS = {"SECOND", "MINUTE", "HOUR", "DAY", "MONTH", "YEAR"}
 
 
-def _sqlite_shift(value: exp.Expression, amount: exp.Expression, unit: str, sign: int):
+def _sqlite_shift(
+    value: exp.Expression, amount: exp.Expression, unit: str, sign: int
+) -> exp.Expression | None:
     """``value ± INTERVAL amount unit`` as SQLite ``DATE``/``DATETIME`` with a modifier.
 
     A date (text of length 10) stays a date and a datetime a datetime, as in MySQL. Returns
@@ -338,7 +345,7 @@ def _sqlite_concat_ws(node: exp.ConcatWs) -> exp.Expression:
         )
         for v in values
     ]
-    joined = parts[0]
+    joined: exp.Expression = parts[0]
     for part in parts[1:]:
         joined = exp.DPipe(this=joined, expression=part)
     start = exp.Add(this=exp.Length(this=sep.copy()), expression=exp.Literal.number(1))
@@ -411,7 +418,9 @@ def _mysql(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def json_document_equals(backend: Any, attribute: str, path: str, value: exp.Expression):
+def json_document_equals(
+    backend: Any, attribute: str, path: str, value: exp.Expression
+) -> exp.Expression:
     """``attribute.path`` equals the JSON document ``value`` (a JSON text parameter).
 
     Compared as JSON, not as text, where the backend can (spec 03 §3.3): PostgreSQL ``jsonb``
@@ -432,7 +441,7 @@ def json_document_equals(backend: Any, attribute: str, path: str, value: exp.Exp
     return exp.EQ(this=left, expression=exp.Cast(this=value, to=exp.DataType.build("json")))
 
 
-def json_bool_equals(backend: Any, attribute: str, path: str, value: bool):
+def json_bool_equals(backend: Any, attribute: str, path: str, value: bool) -> exp.Expression | None:
     """``attribute.path`` is the JSON boolean ``value``, where text equality with
     ``'true'``/``'false'`` does not work (SQLite and MariaDB extract booleans as 1/0);
     None elsewhere."""
@@ -446,7 +455,9 @@ def json_bool_equals(backend: Any, attribute: str, path: str, value: bool):
     return None
 
 
-def enum_order(backend: Any, column: exp.Expression, values: tuple[str, ...]):
+def enum_order(
+    backend: Any, column: exp.Expression, values: tuple[str, ...]
+) -> exp.Expression | None:
     """A sort key putting enum values in declaration order where the backend sorts them as
     text (SQLite); None where enums already sort that way (MySQL, PostgreSQL)."""
     if backend.name != "sqlite":
@@ -499,12 +510,14 @@ def adapt(
     return tree if fix is None else _bottom_up(tree, fix)
 
 
-def _bottom_up(tree: exp.Expression, fix: Callable[[exp.Expression], exp.Expression]):
+def _bottom_up(
+    tree: exp.Expression, fix: Callable[[exp.Expression], exp.Expression]
+) -> exp.Expression:
     """Apply ``fix`` to every node, children before parents, so that a rewritten node is
     built from already adapted operands (``CAST(YEAR(d) AS SIGNED)``, ``HOUR(d - interval…)``).
     """
     for node in reversed(list(tree.dfs())):  # pre-order reversed: descendants come first
-        new = fix(node)
+        new = fix(cast(exp.Expression, node))  # sqlglot types dfs() nodes as its base `Expr`
         if new is node:
             continue
         if node is tree:

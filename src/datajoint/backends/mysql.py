@@ -273,8 +273,8 @@ class MySQLBackend(Backend):
                 name = ("ix_" + "_".join(index.parts))[: self.max_name_length]
             if name:
                 head += " " + self.quote(name)
-            parts = ",".join(p if p.startswith("(") else self.quote(p) for p in index.parts)
-            lines.append(f"{head} ({parts})")
+            columns = ",".join(p if p.startswith("(") else self.quote(p) for p in index.parts)
+            lines.append(f"{head} ({columns})")
         return [
             f"CREATE TABLE IF NOT EXISTS {self.table_ref(schema, table)} (\n  "
             + ",\n  ".join(lines)
@@ -401,13 +401,17 @@ class MySQLBackend(Backend):
         for c in changes:
             after = f" AFTER {self.quote(c.after)}" if c.after else ""
             if c.kind == "drop":
+                assert c.old is not None  # a drop names the old attribute
                 clauses.append(f"DROP COLUMN {self.quote(c.old.name)}")
             elif c.kind == "add":
+                assert c.new is not None  # an add carries the new attribute
                 clauses.append(f"ADD COLUMN {self._column_definition(c.new, schema)}{after}")
             elif c.kind == "change":
+                assert c.old is not None and c.new is not None  # a rename carries both
                 definition = self._column_definition(c.new, schema)
                 clauses.append(f"CHANGE COLUMN {self.quote(c.old.name)} {definition}{after}")
             else:
+                assert c.new is not None  # a modify carries the new attribute
                 clauses.append(f"MODIFY COLUMN {self._column_definition(c.new, schema)}{after}")
         if comment is not None:
             clauses.append(f"COMMENT = {self.quote_string(comment)}")

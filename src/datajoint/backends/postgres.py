@@ -152,7 +152,7 @@ class PostgresBackend(Backend):
         return conn
 
     @staticmethod
-    def _open(params: dict[str, Any], ssl: dict[str, str]) -> psycopg.Connection:
+    def _open(params: dict[str, Any], ssl: dict[str, Any]) -> psycopg.Connection:
         return psycopg.connect(
             **params,
             **ssl,
@@ -369,8 +369,8 @@ class PostgresBackend(Backend):
         for index in indexes:
             kind = "unique" if index.unique else "index"
             statements.append(self._index_sql(ref, table, index.parts, kind))
-        for cols in catalog.fk_support_columns(primary_key, foreign_keys, indexes):
-            statements.append(self._index_sql(ref, table, cols, "fk"))
+        for support in catalog.fk_support_columns(primary_key, foreign_keys, indexes):
+            statements.append(self._index_sql(ref, table, support, "fk"))
         if comment:
             statements.append(f"COMMENT ON TABLE {ref} IS {self.quote_string(comment)}")
         for attr in attributes:

@@ -300,8 +300,8 @@ class SQLiteBackend(Backend):
         for i, index in enumerate(indexes):
             name = self.quote(f"{schema}.{table}.idx{i}")
             unique = "UNIQUE " if index.unique else ""
-            parts = ", ".join(p if p.startswith("(") else self.quote(p) for p in index.parts)
-            statements.append(f"CREATE {unique}INDEX IF NOT EXISTS {name} ON {ref} ({parts})")
+            columns = ", ".join(p if p.startswith("(") else self.quote(p) for p in index.parts)
+            statements.append(f"CREATE {unique}INDEX IF NOT EXISTS {name} ON {ref} ({columns})")
         q = self.quote_string
         statements.append(
             f'INSERT OR REPLACE INTO "~tables" (schema_name, table_name, comment) VALUES '

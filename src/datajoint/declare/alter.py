@@ -44,14 +44,16 @@ def default_context(table: Any) -> dict[str, Any]:
     return context
 
 
-def _signature(attr: Attribute) -> tuple:
+def _signature(attr: Attribute) -> tuple[Any, ...]:
     default = None if attr.nullable else attr.default
     if default is not None and default.upper().startswith("CURRENT_TIMESTAMP"):
         default = default.upper()
     return (attr.sql_type.lower(), attr.nullable, default, attr.comment, attr.type.declared)
 
 
-def _renames(new: list[Attribute], old: dict[str, Attribute]) -> tuple[list[Attribute], dict]:
+def _renames(
+    new: list[Attribute], old: dict[str, Attribute]
+) -> tuple[list[Attribute], dict[str, str]]:
     """Strip ``{old}`` rename markers from comments; returns the attributes and new → old."""
     renames: dict[str, str] = {}
     out = []

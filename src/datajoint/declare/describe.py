@@ -11,13 +11,15 @@ def _class_names(context: dict[str, Any] | None) -> dict[tuple[str, str], str]:
     names: dict[tuple[str, str], str] = {}
     for name, obj in (context or {}).items():
         if isinstance(obj, type) and getattr(obj, "database", None):
+            table: Any = obj  # a table class: `database`, `table_name` are set dynamically
             try:
-                names[(obj.database, obj.table_name)] = name
+                names[(table.database, table.table_name)] = name
             except Exception:
                 continue
             for part_name, part in vars(obj).items():
                 if isinstance(part, type) and getattr(part, "_master", None) is obj:
-                    names[(obj.database, part.table_name)] = f"{name}.{part_name}"
+                    part_table: Any = part
+                    names[(table.database, part_table.table_name)] = f"{name}.{part_name}"
     return names
 
 
@@ -41,9 +43,9 @@ def describe_heading(heading: Heading, names: dict[tuple[str, str], str]) -> str
     if heading.comment:
         lines.append(f"# {heading.comment}")
     fk_of: dict[str, ForeignKey] = {}
-    for fk in heading.foreign_keys:
-        for column in fk.columns:
-            fk_of.setdefault(column, fk)
+    for foreign_key in heading.foreign_keys:
+        for column in foreign_key.columns:
+            fk_of.setdefault(column, foreign_key)
     unique_sets = {frozenset(ix.parts) for ix in heading.indexes if ix.unique}
     emitted: set[int] = set()
     fk_indexes: set[frozenset[str]] = set()

@@ -208,7 +208,7 @@ def _syntax_error(prefix: str, line: str, error: Any, form: str) -> DeclarationE
     )
 
 
-def _parse(line: str, start: str, prefix: str, form: str) -> Tree:
+def _parse(line: str, start: str, prefix: str, form: str) -> Tree[Any]:
     from lark.exceptions import UnexpectedInput
 
     try:
@@ -331,7 +331,7 @@ def _parse_fk_line(line: str, in_key: bool) -> ForeignKeyLine:
     )
 
 
-def _reference(tree: Tree, line: str) -> Reference:
+def _reference(tree: Tree[Any], line: str) -> Reference:
     """Build a Reference from a ``reference`` subtree, flattening parenthesised atoms."""
     atom, *names, projection = tree.children
     if atom.data == "name_atom":

@@ -19,7 +19,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
-from tqdm.auto import tqdm  # type: ignore[import-untyped]
+from tqdm.auto import tqdm
 
 from ..backends import jobs as sql
 from ..errors import DataJointError
@@ -86,6 +86,9 @@ def _server_now(connection: Any) -> str:
 class AutoPopulate:
     """Mixin of Imported and Computed tables: ``key_source``, ``populate``, ``progress``."""
 
+    # `# type: ignore[attr-defined]` below: Table attributes the mixin uses (it is always
+    # combined with Table in Imported and Computed)
+
     @property
     def _allow_insert(self) -> bool:
         """True while this table's ``make()`` runs in the current thread (insert guard)."""
@@ -109,7 +112,7 @@ class AutoPopulate:
     @_ClassProperty
     def key_source(self) -> QueryExpression:
         """The join of the primary-key parents, projected to their keys (spec 05 §3)."""
-        cached = self.__dict__.get("_default_key_source")
+        cached: QueryExpression | None = self.__dict__.get("_default_key_source")
         if cached is not None:
             return cached
         heading = self.heading  # type: ignore[attr-defined]
@@ -147,12 +150,14 @@ class AutoPopulate:
                     f"The key source of {name} has the primary-key attribute `{attr}`, which is "
                     f"not an attribute of {name}: fix key_source."
                 )
-        return source.proj()
+        projected: QueryExpression = source.proj()
+        return projected
 
     def done_keys(self, source: QueryExpression) -> QueryExpression:
         """This table projected to the key source's primary key (keys already made)."""
         extra = [k for k in source.primary_key if k not in self.primary_key]  # type: ignore[attr-defined]
-        return self.proj(*extra)  # type: ignore[attr-defined]
+        done: QueryExpression = self.proj(*extra)  # type: ignore[attr-defined]
+        return done
 
     def _unrestricted(self, action: str) -> None:
         if self.is_restricted:  # type: ignore[attr-defined]

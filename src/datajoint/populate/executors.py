@@ -262,7 +262,7 @@ def run_parallel(
     reconnects at the end.
     """
     ref = table_ref(table)
-    futures: list[Future] = []
+    futures: list[Future[Any]] = []
     with _forked(table, executor, workers) as pool:
         try:
             futures = [pool.submit(work, ref, dict(key), tally.options) for key in keys]

@@ -16,7 +16,7 @@ import random
 import sys
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from ..backends import jobs as sql
 from ..backends.jobs import ServerTime
@@ -104,7 +104,7 @@ class Job(FreeTable):
             write_lineage(self.connection, self._db, self.table_name, lineage)
             self.connection.invalidate(self._db)
 
-    @property
+    @property  # computed here, a plain class attribute on Table
     def definition(self) -> str:  # type: ignore[override]
         """The definition text of this jobs table."""
         stack = "<blob>"
@@ -164,7 +164,8 @@ class Job(FreeTable):
                 logger.debug("Retrying a jobs statement after a conflict: %s", exc)
                 time.sleep(random.uniform(0.01, 0.05) * 2**attempt)
             else:
-                return max(cursor.rowcount, 0)
+                count: int = max(cursor.rowcount, 0)
+                return count
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _driver(self, name: str, value: Any) -> Any:
@@ -475,7 +476,9 @@ class Job(FreeTable):
         if not self._insert_row(list(values.items())):
             self._update(sets, where)
 
-    def error(self, key: Mapping[str, Any], error_message: str, error_stack: str | None = None):
+    def error(
+        self, key: Mapping[str, Any], error_message: str, error_stack: str | None = None
+    ) -> None:
         """Record a failed job: status ``error``, truncated message and the full stack."""
         stack_attr = self.heading["error_stack"]
         stack: Any = error_stack
@@ -501,8 +504,8 @@ class Job(FreeTable):
         """The recorded traceback text of a failed job."""
         value = (self & dict(self._key_values_raw(key))).fetch1("error_stack")
         if isinstance(value, (bytes, bytearray, memoryview)):
-            return unpack(bytes(value))
-        return value
+            return cast("str | None", unpack(bytes(value)))
+        return cast("str | None", value)
 
     def _key_values_raw(self, key: Mapping[str, Any]) -> list[tuple[str, Any]]:
         return [(k, key[k]) for k in self.primary_key]
@@ -519,11 +522,11 @@ class Job(FreeTable):
         return counts
 
     # ---------------------------------------------------------------- table operations
-    def delete(self, *args: Any, **kwargs: Any) -> int:  # type: ignore[override]
+    def delete(self, *args: Any, **kwargs: Any) -> int:
         """Delete these job rows at once: no cascade, no prompt."""
         return int(self.delete_quick(get_count=True) or 0)
 
-    def drop(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def drop(self, *args: Any, **kwargs: Any) -> None:
         """Drop the jobs table at once, no prompt."""
         drop_table(self.connection, self._db, self.table_name)
 
@@ -542,7 +545,7 @@ def schema_jobs(schema: Any, tiers: Mapping[str, type]) -> list[Job]:
             continue
         attrs = {"definition": "", "_table_name": name, "database": schema.database}
         cls = type(name.lstrip("_").title().replace("_", ""), (tiers[tier],), attrs)
-        cls._connection_ = connection  # type: ignore[attr-defined]
+        cls._connection_ = connection  # type: ignore[attr-defined]  # a type() built Table
         out.append(Job(cls(), create=False))
     return out
 

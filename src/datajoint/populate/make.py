@@ -143,7 +143,9 @@ def _three_part(table: Any, key: dict[str, Any], mode: str, kwargs: dict[str, An
     table.make_insert(dict(key), *computed)
 
 
-def _write_metadata(table: Any, key: Mapping[str, Any], start: datetime.datetime, duration: float):
+def _write_metadata(
+    table: Any, key: Mapping[str, Any], start: datetime.datetime, duration: float
+) -> None:
     heading = table.heading
     present = {a.name for a in heading.all_attributes}
     if not all(name in present for name in METADATA):
@@ -201,7 +203,7 @@ def make_one(
     table: Any,
     key: Mapping[str, Any],
     jobs: Any = None,
-    make_kwargs: dict | None = None,
+    make_kwargs: dict[str, Any] | None = None,
     reserved: bool = False,
 ) -> str:
     """Process one key (spec 05 §5.1); returns ``"success"`` or ``"skipped"``.

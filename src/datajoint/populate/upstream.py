@@ -76,7 +76,8 @@ class Upstream:
 
     def _restricted(self, node: str) -> QueryExpression:
         if node == self._node:  # no rows yet: the key itself, as the key source gives it
-            return self._table.checked_key_source() & self._key
+            source: QueryExpression = self._table.checked_key_source() & self._key
+            return source
         if node in self._memo:
             return self._memo[node]
         feeds = []

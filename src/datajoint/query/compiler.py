@@ -12,7 +12,7 @@ import json
 import numbers
 import re
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .._optional import lazy_module
 from ..errors import DataJointError
@@ -102,7 +102,9 @@ class Compiler:
         return self.derived(source)
 
     # ------------------------------------------------------------------ SELECT
-    def fragment(self, text: str, query: Any, names: frozenset[str] | None = None):
+    def fragment(
+        self, text: str, query: Any, names: frozenset[str] | None = None
+    ) -> exp.Expression:
         """A user fragment over ``query``'s source columns, adapted to the backend."""
         attrs = query._source_heading.all_attributes
         if names is None:
@@ -117,10 +119,12 @@ class Compiler:
             return exp.paren(self.fragment(origin.text, query), copy=False)
         return _col(origin)
 
-    def ordering(self, query: Any, order: Sequence[tuple[Any, bool]], selected: set[str]):
+    def ordering(
+        self, query: Any, order: Sequence[tuple[Any, bool]], selected: set[str]
+    ) -> list[exp.Ordered]:
         by_origin = {origin: name for name, origin in query._columns if name in selected}
         source = query._source_heading
-        items = []
+        items: list[exp.Ordered] = []
         for o, desc in order:
             column = _col(by_origin[o]) if o in by_origin else self.origin(o, query)
             attr = source.get(o) if isinstance(o, str) else None
@@ -231,7 +235,8 @@ class Compiler:
         if len(terms) == 1:
             return terms[0]
         combine = exp.and_ if conjunction else exp.or_
-        return combine(*[exp.paren(t) for t in terms])
+        # sqlglot types and_/or_ as its `Condition` trait; the node is an exp.And / exp.Or
+        return cast("exp.Expression", combine(*[exp.paren(t) for t in terms]))
 
     def key_row(self, cond: Condition, *, negated: bool) -> list[tuple[str, exp.Expression]] | None:
         """``[(name, value), …]`` sorted by name for an equality on table attributes with no
@@ -322,14 +327,17 @@ def _missing(value: Any) -> bool:
     return type(value).__name__ in ("NAType", "NaTType")
 
 
-def _cached(query: Any, key: tuple, build: Callable[[Compiler], exp.Expression]):
+def _cached(
+    query: Any, key: tuple[Any, ...], build: Callable[[Compiler], exp.Expression]
+) -> tuple[str, list[Any]]:
     backend = query.connection.adapter
     heading = query.heading
     cache = query.__dict__.setdefault("_sql_cache", {})
     full = (backend.name, *key)
     hit = cache.get(full)
     if hit is not None and hit[0] is heading:
-        return hit[1]
+        cached: tuple[str, list[Any]] = hit[1]
+        return cached
     compiler = Compiler(backend)
     result = compiler.finish(build(compiler))
     cache[full] = (heading, result)

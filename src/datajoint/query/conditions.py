@@ -119,7 +119,7 @@ class Top:
             object.__setattr__(self, "limit", 999999999999)
 
 
-class AndList(list):
+class AndList(list[Any]):
     """A list of restrictions that must all hold (``dj.AndList``)."""
 
 

@@ -71,6 +71,7 @@ class QueryExpression:
     """
 
     _connection: Any = None
+    # None only on the bare class: every instance is built with its headings
     _heading: Heading = None  # type: ignore[assignment]
     _source: Any = None
     _source_heading: Heading = None  # type: ignore[assignment]
@@ -153,7 +154,7 @@ class QueryExpression:
     @property
     def heading(self) -> Heading:
         """The result heading (attributes, primary key, lineage)."""
-        return self._heading  # type: ignore[return-value]
+        return self._heading
 
     @property
     def primary_key(self) -> list[str]:
@@ -321,8 +322,9 @@ class QueryExpression:
         return base._derive(heading=new_heading, columns=columns)
 
     # ---------------------------------------------------------------- join
-    def _parts(self, single: bool = False, no_where: bool = False) -> tuple | None:
-        """``(first, items, where, underlying names)`` when this block can be inlined."""
+    def _parts(self, single: bool = False, no_where: bool = False) -> tuple[Any, ...] | None:
+        """``(first, items, where, underlying names, underlying attributes)`` when this block
+        can be inlined."""
         if self._final or self._renamed or isinstance(self._source, UnionSource):
             return None
         if (no_where and self._where) or (single and isinstance(self._source, JoinSource)):
@@ -334,7 +336,7 @@ class QueryExpression:
         attrs = self._source_heading.all_attributes
         return first, items, self._where, frozenset(a.name for a in attrs), attrs
 
-    def _derived_parts(self) -> tuple:
+    def _derived_parts(self) -> tuple[Any, ...]:
         return self, (), (), frozenset(self.heading.names), tuple(self.heading)
 
     def join(

@@ -76,19 +76,21 @@ def _height(query: Any) -> int:
     return len(query.connection.query(sql, params).fetchall())
 
 
-def _dicts(query: Any, names: Sequence[str], squeeze: bool = False) -> list[dict]:
+def _dicts(query: Any, names: Sequence[str], squeeze: bool = False) -> list[dict[str, Any]]:
     if not names:  # nothing to select (e.g. the empty key): one empty dict per row
         return [{} for _ in range(_height(query))]
     columns = rows(query, names, squeeze)
     return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
 
 
-def to_dicts(query: Any, order_by: Any, limit: Any, offset: Any, squeeze: bool) -> list[dict]:
+def to_dicts(
+    query: Any, order_by: Any, limit: Any, offset: Any, squeeze: bool
+) -> list[dict[str, Any]]:
     query = shaped(query, order_by, limit, offset)
     return _dicts(query, query.heading.names, squeeze)
 
 
-def keys(query: Any, order_by: Any, limit: Any, offset: Any) -> list[dict]:
+def keys(query: Any, order_by: Any, limit: Any, offset: Any) -> list[dict[str, Any]]:
     query = shaped(query, order_by, limit, offset)
     return _dicts(query, query.heading.primary_key)
 
@@ -200,7 +202,7 @@ def iterate(query: Any) -> Iterator[dict[str, Any]]:
     yield from to_dicts(query, None, None, None, False)
 
 
-def columns(query: Any, order_by: Any, limit: Any, offset: Any, squeeze: bool) -> dict:
+def columns(query: Any, order_by: Any, limit: Any, offset: Any, squeeze: bool) -> dict[str, Any]:
     """``{name: decoded values}`` of every attribute, for the column-oriented formats."""
     query = shaped(query, order_by, limit, offset)
     names = query.heading.names

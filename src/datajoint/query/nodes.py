@@ -100,6 +100,7 @@ def computed_attribute(name: str, text: str, source: Heading | None = None) -> A
     that its values decode the same on every backend (e.g. dates kept as text by SQLite).
     """
     m = _SAME_TYPE.match(text) if source is not None else None
+    # a match implies source is not None (mypy cannot link the two)
     if m and m.group(1) in source.attributes:  # type: ignore[union-attr]
         attr = source[m.group(1)]  # type: ignore[index]
         if attr.codec is None and attr.type.kind in _KEEPS_TYPE:

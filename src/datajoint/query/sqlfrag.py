@@ -93,7 +93,8 @@ def tree(
     parsed, _ = parse(text, frozenset(names))
     if parsed is None:
         return exp.Paren(this=exp.Var(this=text))
-    return backend.adapt_fragment(parsed.copy(), booleans)
+    adapted: exp.Expression = backend.adapt_fragment(parsed.copy(), booleans)
+    return adapted
 
 
 def is_identifier(text: str) -> bool:

@@ -31,18 +31,18 @@ class U(UniversalSet):
         return list(self.names)
 
     def _operand(self, other: Any, message: str) -> QueryExpression:
-        other = as_expression(other, message)
-        missing = [n for n in self.names if n not in other.heading.attributes]
+        expression = as_expression(other, message)
+        missing = [n for n in self.names if n not in expression.heading.attributes]
         if missing:
             raise UnknownAttributeError(
                 f"Attributes {missing} of dj.U are not found in the expression; it has: "
-                f"{', '.join(other.heading.names)}."
+                f"{', '.join(expression.heading.names)}."
             )
-        if other._final or isinstance(other._source, UnionSource):
-            other = other._wrap()
-        if set(self.names) & other._renamed:
-            other = other._wrap()
-        return other
+        if expression._final or isinstance(expression._source, UnionSource):
+            expression = expression._wrap()
+        if set(self.names) & expression._renamed:
+            expression = expression._wrap()
+        return expression
 
     def __and__(self, other: Any) -> QueryExpression:
         """The distinct combinations of the names present in ``other``."""
@@ -58,7 +58,8 @@ class U(UniversalSet):
         return base._derive(heading=heading, columns=columns, distinct=True)
 
     def restrict(self, other: Any, semantic_check: bool = True) -> QueryExpression:
-        return self & other
+        restricted: QueryExpression = self & other
+        return restricted
 
     def __sub__(self, other: Any) -> Any:
         raise DataJointError("dj.U(...) - A would be an infinite set and is not supported.")

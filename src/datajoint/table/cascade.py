@@ -10,7 +10,7 @@ error message is ever parsed to discover children.
 from __future__ import annotations
 
 from itertools import pairwise
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .._optional import lazy_module
 from ..dependencies import node_name, split_node
@@ -33,7 +33,7 @@ def check_part_integrity(value: Any, allowed: tuple[str, ...] = PART_INTEGRITY) 
         raise ValueError(
             f"part_integrity must be one of {', '.join(repr(a) for a in allowed)}; got {value!r}."
         )
-    return value
+    return cast(str, value)
 
 
 def display_name(node: str) -> str:
@@ -78,7 +78,7 @@ class Cascade:
             # condition still reading B would find nothing; fix the seed's keys now
             self.seed = self.table(self.seed_node).restrict(seed.keys(), semantic_check=False)
         # literal primary-key sets added by the upward walk of part_integrity="cascade"
-        self._extra: dict[str, dict[tuple, dict[str, Any]]] = {}
+        self._extra: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = {}
         self.order: list[str] = []
         self.restricted: dict[str, Any] = {}
         self._propagate()
@@ -196,9 +196,9 @@ def _through(parent: Any, edge: dict[str, Any]) -> Any:
     return parent.proj()
 
 
-def _parent_keys(child: Any, edges: list[dict[str, Any]]) -> dict[tuple, dict[str, Any]]:
+def _parent_keys(child: Any, edges: list[dict[str, Any]]) -> dict[tuple[Any, ...], dict[str, Any]]:
     """The parent keys referenced by the rows of ``child`` through ``edges`` (U2/U3)."""
-    keys: dict[tuple, dict[str, Any]] = {}
+    keys: dict[tuple[Any, ...], dict[str, Any]] = {}
     for edge in edges:
         attr_map = edge["attr_map"]
         for row in child.proj(*attr_map).to_dicts():
@@ -216,4 +216,5 @@ def dependents(connection: Any, table: Any) -> list[str]:
     node = table_node(table)
     if node not in deps.graph:
         return []
-    return deps.descendants(node)
+    descendants: list[str] = deps.descendants(node)
+    return descendants

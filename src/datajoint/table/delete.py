@@ -101,7 +101,8 @@ def _delete_rows(connection: Any, node: str, restricted: Any) -> int:
             f"this user cannot see{where}; the server message below names it. Get access to "
             f"that table's schema so that the cascade can include it.\n{_server(exc)}"
         ) from exc
-    return max(cursor.rowcount, 0)
+    count: int = max(cursor.rowcount, 0)
+    return count
 
 
 def _part_error(part: str, master: str) -> DataJointError:

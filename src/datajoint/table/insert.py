@@ -10,7 +10,7 @@ import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -27,7 +27,8 @@ MAX_PARAMS = 30000
 def _frame_records(df: Any) -> list[dict[str, Any]]:
     names = [n for n in df.index.names if n is not None]
     frame = df.reset_index(drop=not names)
-    return frame.to_dict("records")
+    records: list[dict[str, Any]] = frame.to_dict("records")
+    return records
 
 
 def normalize_rows(rows: Any) -> Iterable[Any]:
@@ -37,9 +38,9 @@ def normalize_rows(rows: Any) -> Iterable[Any]:
     if kind == "DataFrame" and module == "pandas":
         return _frame_records(rows)
     if kind == "DataFrame" and module == "polars":
-        return rows.to_dicts()
+        return cast("list[dict[str, Any]]", rows.to_dicts())
     if kind == "Table" and module == "pyarrow":
-        return rows.to_pylist()
+        return cast("list[dict[str, Any]]", rows.to_pylist())
     if isinstance(rows, pathlib.Path):
         with rows.open(newline="") as f:
             return list(csv.DictReader(f))
@@ -49,7 +50,7 @@ def normalize_rows(rows: Any) -> Iterable[Any]:
         )
     if isinstance(rows, np.ndarray) and rows.dtype.names is None:
         return list(rows)
-    return rows
+    return cast("Iterable[Any]", rows)  # any other iterable of rows
 
 
 def _as_mapping(row: Any, heading: Heading, index: int) -> dict[str, Any]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
 from ..connection import conn
 from ..declare.alter import alter as _alter
@@ -22,20 +23,24 @@ class on_class:
 
     def __init__(self, func: Any) -> None:
         self.func = func
-        functools.update_wrapper(self, func)
+        # update_wrapper only copies metadata; typeshed wants a callable wrapper
+        functools.update_wrapper(self, func)  # type: ignore[arg-type]
 
     def __get__(self, obj: Any, cls: type) -> Any:
         return self.func.__get__(obj if obj is not None else cls(), cls)
 
 
-class _ClassProperty:
+_T = TypeVar("_T")
+
+
+class _ClassProperty(Generic[_T]):
     """A property that also works on the class (evaluated on a fresh instance)."""
 
-    def __init__(self, fget: Any) -> None:
+    def __init__(self, fget: Callable[[Any], _T]) -> None:
         self.fget = fget
         self.__doc__ = fget.__doc__
 
-    def __get__(self, obj: Any, cls: type) -> Any:
+    def __get__(self, obj: Any, cls: type) -> _T:
         return self.fget(obj if obj is not None else cls())
 
 
@@ -108,13 +113,15 @@ class Table(QueryExpression, metaclass=TableMeta):
         cls = type(self)
         if cls.__dict__.get("_table_name") is None:
             return cls._make_table_name()
+        # not None: checked in the class's own __dict__ just above
         return cls._table_name  # type: ignore[return-value]
 
     @_ClassProperty
     def full_table_name(self) -> str:
         """The quoted ``schema.table`` name for this backend."""
         self._configured()
-        return self.connection.adapter.table_ref(self.database, self.table_name)
+        name: str = self.connection.adapter.table_ref(self.database, self.table_name)
+        return name
 
     @_ClassProperty
     def connection(self) -> Any:
@@ -126,7 +133,7 @@ class Table(QueryExpression, metaclass=TableMeta):
     def heading(self) -> Heading:
         """The table heading (loaded with the rest of its schema, cached on the connection)."""
         self._configured()
-        heading = self._connection_.catalog.heading(self.database, self.table_name)
+        heading: Heading | None = self._connection_.catalog.heading(self.database, self.table_name)
         if heading is None:
             raise MissingTableError(
                 f"Table `{self.database}`.`{self.table_name}` does not exist; declare it by "
@@ -145,9 +152,11 @@ class Table(QueryExpression, metaclass=TableMeta):
 
     # the query-expression view of a base table
     @property
-    def _source(self) -> tuple[str, str]:  # type: ignore[override]
+    def _source(self) -> tuple[str, str]:
+        # `database` is set (str) once the table is bound to a schema
         return (self.database, self.table_name)  # type: ignore[return-value]
 
+    # read-only properties here, plain attributes on QueryExpression
     @property
     def _source_heading(self) -> Heading:  # type: ignore[override]
         return self.heading
@@ -296,7 +305,7 @@ class FreeTable(Table):
         self._free_name = table
 
     @property
-    def table_name(self) -> str:  # type: ignore[override]
+    def table_name(self) -> str:
         return self._free_name
 
     def __repr__(self) -> str:

@@ -110,7 +110,7 @@ class Part(Table):
             raise DataJointError(
                 f"Part table `{cls.__name__}` must be declared inside its master's class."
             )
-        master_name = cls._master.table_name
+        master_name: str = cls._master.table_name
         return master_name + "__" + to_snake_case(checked_class_name(cls.__name__))
 
     @property

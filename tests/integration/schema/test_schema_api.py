@@ -102,6 +102,12 @@ def test_deferred_activation(connection):
 
     with pytest.raises(dj.DataJointError, match="activated"):
         _ = schema.exists
+    with pytest.raises(dj.DataJointError, match="activated"):
+        _ = "Early" in schema
+    with pytest.raises(dj.DataJointError, match="activated"):
+        schema.get_table("Early")
+    with pytest.raises(dj.DataJointError, match="activated"):
+        _ = schema.lineage_table_exists
     schema.activate(new_schema_name(), connection=connection)
     try:
         assert schema.list_tables() == ["early"]
