@@ -13,6 +13,7 @@ import math
 import re
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -282,8 +283,8 @@ def to_core_value(spec: TypeSpec, value: object, name: str) -> object:
     kind = spec.kind
     if value is None:
         return USE_DEFAULT
-    if isinstance(value, np.generic) and kind != JSON:
-        value = value.item()
+    if isinstance(value, np.generic) and kind != JSON and not isinstance(value, np.datetime64):
+        value = value.item()  # datetime64 is converted below: .item() of ns units is an int
     if kind in (INT, FLOAT, DECIMAL, YEAR):
         given = value
         if isinstance(value, str):
@@ -423,6 +424,26 @@ def to_core_value(spec: TypeSpec, value: object, name: str) -> object:
 
 
 _NOT_TEXT = (dict, list, tuple, set, bytes, bytearray, memoryview)
+
+
+def is_plain_column(spec: TypeSpec, values: list[Any]) -> bool:
+    """Whether :func:`to_core_value` would return every value of the column unchanged.
+
+    Lets a bulk insert skip the per-value normalization for the common case: Python ints in an
+    integer attribute, finite (non-NaN) floats in a float64 attribute, str in a text attribute.
+    """
+    kind = spec.kind
+    if kind in (INT, YEAR):
+        return all(type(v) is int for v in values)
+    if kind == FLOAT:
+        if spec.core and spec.bits == 32:
+            return False  # values are narrowed to float32
+        return all(type(v) is float and v == v for v in values)
+    if kind in (CHAR, VARCHAR, TEXT):
+        return all(type(v) is str for v in values)
+    if kind == ENUM:
+        return all(type(v) is str for v in values) and set(values) <= set(spec.values or ())
+    return False
 
 
 def round_datetime(value: datetime.datetime, precision: int) -> datetime.datetime:

@@ -27,8 +27,11 @@ from ..errors import DataJointError
 from ..heading import Attribute, ForeignKey, Index
 
 if TYPE_CHECKING:
+    from sqlglot import exp
+
     from . import fragments
 else:  # sqlglot loads with the first user SQL fragment, not at import
+    exp = lazy_module("sqlglot.expressions")
     fragments = lazy_module("datajoint.backends.fragments")
 
 DEFAULT = T.USE_DEFAULT  # marks a cell of an INSERT that takes the column default
@@ -213,6 +216,18 @@ class Backend(ABC):
         the parenthesised expression; raises :class:`DataJointError` where the backend cannot
         index expressions.
         """
+
+    def row_in_list(
+        self, columns: list[Any], attributes: list[Attribute], rows: list[list[Any]]
+    ) -> Any:
+        """``(a, b) IN ((1, 2), …)`` as a sqlglot node: a restriction by many composite keys.
+
+        ``columns`` are column nodes, ``rows`` lists of value nodes in the same order.
+        """
+        return exp.In(
+            this=exp.Tuple(expressions=columns),
+            expressions=[exp.Tuple(expressions=r) for r in rows],
+        )
 
     def json_value_sql(self, attribute: str, path: str, type_name: str | None) -> str:
         """SQL extracting ``path`` from the JSON ``attribute`` as text, or cast to the
@@ -439,6 +454,16 @@ class Backend(ABC):
         strings str. Default: unchanged.
         """
         return value
+
+    #: kinds whose normalized values this backend's :meth:`to_driver` leaves unchanged
+    driver_passthrough: frozenset[str] = frozenset()
+
+    def to_driver_column(self, attr: Attribute, values: list[Any]) -> list[Any]:
+        """:meth:`to_driver` of every value of one column (normalized, no defaults), without a
+        call per value where the backend stores the values as they are."""
+        if attr.type.kind in self.driver_passthrough:
+            return values
+        return [self.to_driver(attr, v) for v in values]
 
     def from_driver(self, attr: Attribute, values: list[Any]) -> list[Any]:
         """Convert one fetched column (non-NULL values and None) to the Python types of spec 02."""

@@ -477,6 +477,18 @@ class MySQLBackend(Backend):
         return f"{sql} ON DUPLICATE KEY UPDATE {','.join(sets)}"
 
     # ---------------------------------------------------------------- values
+    driver_passthrough = frozenset(
+        {T.INT, T.DECIMAL, T.JSON, T.BYTES, T.DATE, T.DATETIME, T.TIME, T.YEAR}
+        | {T.CHAR, T.VARCHAR, T.TEXT, T.ENUM}
+    )
+
+    def to_driver_column(self, attr: Attribute, values: list[Any]) -> list[Any]:
+        if attr.type.kind == T.FLOAT and not any(
+            type(v) is float and math.isinf(v) for v in values
+        ):
+            return values
+        return super().to_driver_column(attr, values)
+
     def to_driver(self, attr: Attribute, value: Any) -> Any:
         kind = attr.type.kind
         if kind == T.BOOL:

@@ -14,17 +14,23 @@ import logging
 import re
 import uuid
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from psycopg.types.json import Jsonb
 
 from .. import errors
 from .. import types as T
+from .._optional import lazy_module
 from ..heading import Attribute, ForeignKey, Index
 from . import alter_sql
 from . import postgres_catalog as catalog
-from .base import AlterChange, Backend, ConnectionInfo, TableInfo
+from .base import DEFAULT, AlterChange, Backend, ConnectionInfo, TableInfo
+
+if TYPE_CHECKING:
+    from sqlglot import exp
+else:  # sqlglot loads when the first query is compiled, not at import
+    exp = lazy_module("sqlglot.expressions")
 
 logger = logging.getLogger("datajoint")
 
@@ -109,6 +115,16 @@ def _identity(text: str) -> str:
     return text
 
 
+_VALUES_MIN_ROWS = 20  # composite-key IN lists at least this long become a VALUES semi-join
+_COPY_MIN_ROWS = 100  # below this, a multi-row INSERT is as fast (one round trip fewer)
+
+
+class _Copy(str):
+    """A ``COPY … FROM STDIN`` statement; its arguments are the rows to send."""
+
+    __slots__ = ()
+
+
 class PostgresBackend(Backend):
     """The PostgreSQL backend (psycopg 3)."""
 
@@ -162,7 +178,53 @@ class PostgresBackend(Backend):
             cursor_factory=psycopg.ClientCursor,
         )
 
+    def insert_sql(
+        self,
+        schema: str,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        attributes: Sequence[Attribute],
+        *,
+        on_duplicate: str | None = None,
+        primary_key: Sequence[str] = (),
+    ) -> tuple[str, list[Any]]:
+        """A plain bulk insert (no duplicate handling, no default cells) is a ``COPY … FROM
+        STDIN``: about ten times faster than a multi-row INSERT, with the same errors."""
+        if (
+            len(rows) < _COPY_MIN_ROWS
+            or on_duplicate is not None
+            or any(v is DEFAULT for row in rows for v in row)
+        ):
+            return super().insert_sql(
+                schema, table, columns, rows, attributes,
+                on_duplicate=on_duplicate, primary_key=primary_key,
+            )  # fmt: skip
+        cols = ",".join(self.quote(c) for c in columns)
+        sql = _Copy(f"COPY {self.table_ref(schema, table)} ({cols}) FROM STDIN")
+        return sql, list(rows)
+
+    def row_in_list(
+        self, columns: list[Any], attributes: list[Attribute], rows: list[list[Any]]
+    ) -> Any:
+        """Many keys become ``(a, b) IN (SELECT * FROM (VALUES …))``, a hashed semi-join:
+        PostgreSQL evaluates a row-value IN list as a chain of ORs (seconds for 5,000 keys).
+        The first row carries the column types so every value compares as its column."""
+        if len(rows) < _VALUES_MIN_ROWS or not all(a.sql_type for a in attributes):
+            return super().row_in_list(columns, attributes, rows)
+        types = [exp.DataType.build(a.sql_type, dialect="postgres", udt=True) for a in attributes]
+        first = [exp.cast(v, t) for v, t in zip(rows[0], types, strict=True)]
+        values = exp.values([tuple(first), *[tuple(r) for r in rows[1:]]], alias="_keys")
+        subquery = exp.select("*").from_(values)
+        return exp.In(this=exp.Tuple(expressions=columns), query=exp.Subquery(this=subquery))
+
     def execute(self, driver_conn: Any, sql: str, args: Sequence[Any] | None) -> Any:
+        if isinstance(sql, _Copy):
+            copy_cursor = psycopg.Cursor(driver_conn)
+            with copy_cursor.copy(sql) as copy:
+                for row in args or ():
+                    copy.write_row(row)
+            return copy_cursor
         cursor = psycopg.ClientCursor(driver_conn)
         if args is None:
             cursor.execute(sql)
@@ -426,6 +488,11 @@ class PostgresBackend(Backend):
         return sorted(r[0] for r in rows)
 
     # ---------------------------------------------------------------- values
+    driver_passthrough = frozenset(
+        {T.INT, T.FLOAT, T.DECIMAL, T.BYTES, T.DATE, T.DATETIME, T.YEAR}
+        | {T.CHAR, T.VARCHAR, T.TEXT, T.ENUM}
+    )
+
     def to_driver(self, attr: Attribute, value: Any) -> Any:
         kind = attr.type.kind
         if kind == T.JSON:

@@ -461,6 +461,17 @@ class SQLiteBackend(Backend):
         return self.default_literal(attr)
 
     # ---------------------------------------------------------------- values
+    driver_passthrough = frozenset({T.FLOAT, T.VARCHAR, T.TEXT, T.ENUM, T.BYTES, T.JSON, T.YEAR})
+
+    def to_driver_column(self, attr: Attribute, values: list[Any]) -> list[Any]:
+        if (
+            attr.type.kind == T.INT
+            and all(type(v) is int for v in values)
+            and (not values or (min(values) >= _INT64_MIN and max(values) <= _INT64_MAX))
+        ):
+            return values
+        return super().to_driver_column(attr, values)
+
     def to_driver(self, attr: Attribute, value: Any) -> Any:
         kind = attr.type.kind
         if kind == T.BOOL:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from sqlglot import exp
 
     from ..backends import fragments
+    from ..heading import Attribute
 else:  # sqlglot loads when the first query is compiled, not at import
     exp = lazy_module("sqlglot.expressions")
     fragments = lazy_module("datajoint.backends.fragments")
@@ -67,7 +68,7 @@ class Compiler:
         return f"_s{self._aliases}"
 
     def finish(self, tree: exp.Expression) -> tuple[str, list[Any]]:
-        sql = tree.sql(dialect=self.backend.sqlglot_dialect)
+        sql = tree.sql(dialect=self.backend.sqlglot_dialect, copy=False)  # tree is ours
         order: list[str] = []
 
         def mark(m: re.Match[str]) -> str:
@@ -87,18 +88,18 @@ class Compiler:
 
     def derived(self, query: Any) -> exp.Expression:
         """``query`` as an aliased derived table exposing its visible attributes."""
-        return self.select(query, query.heading.names or None).subquery(self.alias())
+        return self.select(query, query.heading.names or None).subquery(self.alias(), copy=False)
 
     def from_item(self, source: Any) -> exp.Expression:
         if isinstance(source, tuple):
             return self.table(*source)
         if isinstance(source, UnionSource):
             selects = [
-                exp.select(*[_col(n) for n in source.names]).from_(self.derived(part))
+                exp.select(*[_col(n) for n in source.names]).from_(self.derived(part), copy=False)
                 for part in source.parts
             ]
             union = exp.union(*selects, distinct=source.distinct)
-            return union.subquery(self.alias())
+            return union.subquery(self.alias(), copy=False)
         return self.derived(source)
 
     # ------------------------------------------------------------------ SELECT
@@ -155,7 +156,7 @@ class Compiler:
             columns = [exp.alias_(exp.Literal.number(1), "_", quoted=True)]
         source = query._source
         if isinstance(source, JoinSource):
-            tree = exp.select(*columns).from_(self.from_item(source.first))
+            tree = exp.select(*columns).from_(self.from_item(source.first), copy=False)
             for item in source.items:
                 right = self.from_item(item.source)
                 if item.using:
@@ -166,7 +167,7 @@ class Compiler:
                 else:
                     tree = tree.join(right, join_type="cross", copy=False)
         else:
-            tree = exp.select(*columns).from_(self.from_item(source))
+            tree = exp.select(*columns).from_(self.from_item(source), copy=False)
         for condition in query._where:
             tree = tree.where(self.condition(condition, query), copy=False)
         if query._group:
@@ -199,10 +200,12 @@ class Compiler:
             return self.junction(cond.parts, query, conjunction=False)
         if isinstance(cond, Sql):
             text: Any = exp.paren(self.fragment(cond.text, query, cond.names), copy=False)
-            return exp.not_(text) if cond.negated else text
+            return exp.not_(text, copy=False) if cond.negated else text
         if isinstance(cond, Equals):
-            tree: Any = exp.and_(*[self.equality(attr, value) for attr, value in cond.items])
-            return exp.not_(exp.paren(tree)) if cond.negated else tree
+            tree: Any = exp.and_(
+                *[self.equality(attr, value) for attr, value in cond.items], copy=False
+            )
+            return exp.not_(exp.paren(tree, copy=False), copy=False) if cond.negated else tree
         if isinstance(cond, Semijoin):
             return self.semijoin(cond)
         raise DataJointError(f"Unsupported condition {cond!r}")  # pragma: no cover
@@ -217,30 +220,36 @@ class Compiler:
         SQLite refuses and PostgreSQL plans slowly). Equal under SQL's three-valued logic.
         """
         groups: dict[tuple[str, ...], list[list[exp.Expression]]] = {}
+        group_attrs: dict[tuple[str, ...], list[Attribute]] = {}
         terms: list[exp.Expression] = []
         for part in parts:
             row = self.key_row(part, negated=conjunction)
             if row is None:
                 terms.append(self.condition(part, query))
             else:
-                groups.setdefault(tuple(name for name, _ in row), []).append([v for _, v in row])
+                names = tuple(attr.name for attr, _ in row)
+                group_attrs.setdefault(names, [attr for attr, _ in row])
+                groups.setdefault(names, []).append([v for _, v in row])
         for names, rows in groups.items():
             if len(names) == 1:
                 term: exp.Expression = exp.In(this=_col(names[0]), expressions=[r[0] for r in rows])
             else:
-                left = exp.Tuple(expressions=[_col(n) for n in names])
-                tuples = [exp.Tuple(expressions=r) for r in rows]
-                term = exp.In(this=left, expressions=tuples)
-            terms.append(exp.not_(term) if conjunction else term)
+                columns = [_col(n) for n in names]
+                term = self.backend.row_in_list(columns, group_attrs[names], rows)
+            terms.append(exp.not_(term, copy=False) if conjunction else term)
         if len(terms) == 1:
             return terms[0]
         combine = exp.and_ if conjunction else exp.or_
         # sqlglot types and_/or_ as its `Condition` trait; the node is an exp.And / exp.Or
-        return cast("exp.Expression", combine(*[exp.paren(t) for t in terms]))
+        return cast(
+            "exp.Expression", combine(*[exp.paren(t, copy=False) for t in terms], copy=False)
+        )
 
-    def key_row(self, cond: Condition, *, negated: bool) -> list[tuple[str, exp.Expression]] | None:
-        """``[(name, value), …]`` sorted by name for an equality on table attributes with no
-        NULL, negated as asked (integers inline, other values bound); None for anything else."""
+    def key_row(
+        self, cond: Condition, *, negated: bool
+    ) -> list[tuple[Attribute, exp.Expression]] | None:
+        """``[(attribute, value), …]`` sorted by name for an equality on table attributes with
+        no NULL, negated as asked (integers inline, other values bound); None for anything else."""
         if not isinstance(cond, Equals) or cond.negated != negated or not cond.items:
             return None
         row = []
@@ -255,8 +264,8 @@ class Compiler:
                 literal: exp.Expression = exp.Literal.number(normalized)
             else:
                 literal = self.param(normalized)
-            row.append((attr.name, literal))
-        return sorted(row, key=lambda item: item[0])
+            row.append((attr, literal))
+        return sorted(row, key=lambda item: item[0].name)
 
     def json_value(self, path: JsonPath) -> exp.Expression:
         sql = self.backend.json_value_sql(path.attribute, path.path, path.cast)
@@ -382,8 +391,8 @@ def compile_count(query: Any) -> tuple[str, list[Any]]:
     def build(c: Compiler) -> exp.Expression:
         grouped = query._distinct or query._group is not None
         fields = None if grouped else query.heading.primary_key
-        inner = c.select(query, fields).subquery(c.alias())
-        return exp.select(exp.Count(this=exp.Star())).from_(inner)
+        inner = c.select(query, fields).subquery(c.alias(), copy=False)
+        return exp.select(exp.Count(this=exp.Star())).from_(inner, copy=False)
 
     return _cached(query, ("count",), build)
 

@@ -7,7 +7,7 @@ import json
 import pathlib
 import uuid
 import warnings
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, cast
@@ -18,7 +18,7 @@ from ..errors import DataJointError, DuplicateError, UnknownFieldError
 from ..heading import Attribute, Heading
 from ..query.compiler import compile_fetch
 from ..query.expression import is_expression
-from ..types import USE_DEFAULT, to_core_value
+from ..types import USE_DEFAULT, is_plain_column, to_core_value
 
 # at most this many bound values per statement (PostgreSQL allows 65535, SQLite 32766)
 MAX_PARAMS = 30000
@@ -50,7 +50,20 @@ def normalize_rows(rows: Any) -> Iterable[Any]:
         )
     if isinstance(rows, np.ndarray) and rows.dtype.names is None:
         return list(rows)
+    if isinstance(rows, np.ndarray) and rows.ndim == 1:
+        return _record_dicts(rows)
     return cast("Iterable[Any]", rows)  # any other iterable of rows
+
+
+def _record_dicts(records: np.ndarray) -> list[dict[str, Any]]:
+    """A structured array as dicts, converted column by column (numbers, bools and strings
+    become Python scalars in one call per column; other fields stay numpy values)."""
+    names = list(records.dtype.names or ())
+    columns = [
+        records[n].tolist() if records.dtype[n].kind in "biufUS?" else list(records[n])
+        for n in names
+    ]
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
 
 
 def _as_mapping(row: Any, heading: Heading, index: int) -> dict[str, Any]:
@@ -73,22 +86,32 @@ def _as_mapping(row: Any, heading: Heading, index: int) -> dict[str, Any]:
 
 
 def encode_row(
-    row: dict[str, Any],
-    fields: Sequence[str],
-    heading: Heading,
-    adapter: Any,
-    table: Any,
+    row: dict[str, Any], fields: Sequence[str], heading: Heading, adapter: Any, table: Any
 ) -> list[Any]:
-    """Values of ``fields`` ready for the driver; USE_DEFAULT marks a column default."""
-    out = []
-    for name in fields:
-        attr: Attribute = heading[name]
-        value = row[name]
+    """Values of ``fields`` of one row ready for the driver; USE_DEFAULT marks a default."""
+    return [encode_column(heading[name], [row], adapter, table)[0] for name in fields]
+
+
+def encode_column(
+    attr: Attribute, rows: list[dict[str, Any]], adapter: Any, table: Any
+) -> list[Any]:
+    """The values of one attribute in ``rows``, ready for the driver; USE_DEFAULT marks a
+    column default. Plain columns (e.g. ints in an int32 attribute) skip per-value work."""
+    name = attr.name
+    values = [row[name] for row in rows]
+    to_driver: Callable[[Attribute, list[Any]], list[Any]] = adapter.to_driver_column
+    if attr.codec is None and is_plain_column(attr.type, values):
+        return to_driver(attr, values)
+    normalized = []
+    for value, row in zip(values, rows, strict=True):
         if attr.codec is not None and value is not None:
             value = attr.codec.encode_value(attr, value, row, table)
-        value = to_core_value(attr.type, value, name)
-        out.append(value if value is USE_DEFAULT else adapter.to_driver(attr, value))
-    return out
+        normalized.append(to_core_value(attr.type, value, name))
+    present = [v for v in normalized if v is not USE_DEFAULT]
+    if len(present) == len(normalized):
+        return to_driver(attr, normalized)
+    driven = iter(to_driver(attr, present))
+    return [v if v is USE_DEFAULT else next(driven) for v in normalized]
 
 
 def _fields_of(
@@ -152,6 +175,7 @@ def insert(
     source = iter(normalize_rows(rows))
     positional_warned = False
     fields: list[str] | None = None
+    first_names: set[str] = set()
     index = 0
     for batch in _batches(source, chunk_size):
         mapped = []
@@ -167,7 +191,8 @@ def insert(
             m = _as_mapping(row, heading, index)
             if fields is None:
                 fields = _fields_of(m, heading, ignore_extra_fields, table.table_name)
-            else:
+                first_names = set(m)
+            elif m.keys() != first_names:
                 _fields_of(m, heading, ignore_extra_fields, table.table_name)
                 present = [n for n in m if n in heading.attributes]
                 if set(present) != set(fields):
@@ -212,7 +237,8 @@ def _send(
             fields = fields + [n for n in rest if not heading[n].autoincrement]
             rows = [{**dict.fromkeys(rest), **r} for r in rows]
         attrs = [heading[f] for f in fields]
-        encoded = [encode_row(r, fields, heading, adapter, table) for r in rows]
+        columns = [encode_column(a, rows, adapter, table) for a in attrs]
+        encoded = list(zip(*columns, strict=True))
         per_statement = max(1, MAX_PARAMS // max(1, len(fields)))
         statements = [
             adapter.insert_sql(

@@ -586,3 +586,85 @@ def test_spec_worked_example(schema):
     assert row["doc"] == {"a": [1, 2]}
     assert row["when"] == datetime.datetime(2024, 1, 2, 3, 4, 5)
     assert row["amount"] == decimal.Decimal("3.142")
+
+
+def test_bulk_insert_checks_every_value_of_a_column(tables, backend_name):
+    """Bulk inserts take a fast path for plain columns; one bad value anywhere in a column still
+    raises the single-row error and inserts nothing."""
+    Value, _ = tables
+    ids = [next(_ids) for _ in range(300)]
+    before = len(Value())
+    bad_rows = {
+        "grade": "gamma",
+        "f64": float("inf") if backend_name == "mysql" else None,
+        "u64": 2**64 - 1 if backend_name == "sqlite" else None,
+        "i8": 1.5,
+        "name": ["not", "text"],
+    }
+    for attribute, bad in bad_rows.items():
+        if bad is None:
+            continue
+        good = {"grade": "beta", "f64": 2.5, "u64": 7, "i8": 3, "name": "ok"}[attribute]
+        rows = [{"id": i, attribute: good} for i in ids]
+        rows[150] = {"id": ids[150], attribute: bad}
+        with pytest.raises(dj.errors.ValueConversionError, match=attribute):
+            Value.insert(rows)
+        assert len(Value()) == before
+    mixed = [
+        {"id": i, "i64": n if n % 3 else None, "f64": float("nan") if n % 5 == 0 else n / 2}
+        for n, i in enumerate(ids)
+    ]
+    Value.insert(mixed)
+    got = (Value & [{"id": i} for i in ids]).to_dicts(order_by="id")
+    assert [r["i64"] for r in got] == [n if n % 3 else None for n in range(300)]
+    assert [r["f64"] for r in got] == [None if n % 5 == 0 else n / 2 for n in range(300)]
+    assert type(got[1]["i64"]) is int and type(got[1]["f64"]) is float
+
+
+def test_structured_array_insert_keeps_every_field_type(schema):
+    """Record arrays convert column by column: numbers, bools, strings, bytes and datetime64."""
+
+    @schema
+    class Sample(dj.Manual):
+        definition = """
+        id : int32
+        ---
+        ok : bool
+        x : float32
+        label : varchar(8)
+        raw : bytes
+        when : datetime
+        """
+
+    records = np.array(
+        [(1, True, 0.1, "a", b"\x00\x01", np.datetime64("2024-01-02T03:04:05")),
+         (2, False, -2.5, "bb", b"\xff", np.datetime64("2024-05-06T07:08:09"))],
+        dtype=[("id", "i4"), ("ok", "?"), ("x", "f4"), ("label", "U8"), ("raw", "S2"),
+               ("when", "M8[ns]")],
+    )  # fmt: skip
+    Sample.insert(records)
+    assert Sample.to_dicts() == [
+        {"id": 1, "ok": True, "x": float(np.float32(0.1)), "label": "a", "raw": b"\x00\x01",
+         "when": DT(2024, 1, 2, 3, 4, 5)},
+        {"id": 2, "ok": False, "x": -2.5, "label": "bb", "raw": b"\xff",
+         "when": DT(2024, 5, 6, 7, 8, 9)},
+    ]  # fmt: skip
+
+
+def test_bulk_insert_errors_leave_the_table_unchanged(tables):
+    """Large plain inserts (COPY on PostgreSQL) raise the same errors as small ones."""
+    Value, _ = tables
+    ids = [next(_ids) for _ in range(500)]
+    Value.insert1({"id": ids[0], "name": "first"})
+    before = len(Value())
+    rows = [{"id": i, "name": f"n{i}"} for i in ids[1:]] + [{"id": ids[0], "name": "again"}]
+    with pytest.raises(dj.errors.DuplicateError):
+        Value.insert(rows)
+    assert len(Value()) == before
+    too_long = [{"id": i, "name": "x" * 31 if i == ids[300] else "ok"} for i in ids[1:]]
+    with pytest.raises(dj.DataJointError):
+        Value.insert(too_long)
+    assert len(Value()) == before
+    Value.insert(rows, skip_duplicates=True)
+    assert len(Value()) == before + 499
+    assert (Value & {"id": ids[0]}).fetch1("name") == "first"

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
+import decimal
+import uuid
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -183,3 +187,40 @@ def test_thousands_of_keys_restrict_as_one_in_list(schema):
     mixed = Cell & [{"plate": 1, "well": "w1"}, {"plate": 2}, "value < 1"]
     assert sorted(mixed.to_arrays("value")) == [0.0, 101.0] + [200.0 + w for w in range(100)]
     assert "IN" in chosen.make_sql().upper()
+
+
+def test_many_composite_keys_of_every_key_type(schema):
+    """Long composite-key lists (a VALUES semi-join on PostgreSQL) compare each value as its
+    column's type: enum, date, string, uuid, decimal."""
+
+    @schema
+    class Visit(dj.Manual):
+        definition = """
+        kind : enum('home', 'clinic')
+        day : date
+        label : varchar(8)
+        token : uuid
+        dose : decimal(5,2)
+        ---
+        n : int32
+        """
+
+    tokens = [uuid.UUID(int=i) for i in range(4)]
+    rows = [
+        {
+            "kind": ("home", "clinic")[i % 2],
+            "day": datetime.date(2024, 1, 1) + datetime.timedelta(days=i),
+            "label": f"l{i % 7}",
+            "token": tokens[i % 4],
+            "dose": decimal.Decimal(i % 5) / 4,
+            "n": i,
+        }
+        for i in range(120)
+    ]
+    Visit.insert(rows)
+    wanted = [{k: v for k, v in r.items() if k != "n"} for r in rows if r["n"] % 3 == 0]
+    assert len(wanted) == 40
+    assert sorted((Visit & wanted).to_arrays("n")) == list(range(0, 120, 3))
+    assert sorted((Visit - wanted).to_arrays("n")) == [i for i in range(120) if i % 3]
+    as_text = [{**w, "day": w["day"].isoformat(), "token": str(w["token"])} for w in wanted]
+    assert len(Visit & as_text) == 40
