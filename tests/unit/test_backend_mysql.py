@@ -9,7 +9,8 @@ import pymysql
 import pytest
 
 from datajoint import errors
-from datajoint.backends.mysql import MySQLBackend, _catalog_type, _unescape
+from datajoint.backends.mysql import MySQLBackend
+from datajoint.backends.mysql_catalog import catalog_default, catalog_type, unescape
 from datajoint.heading import Attribute, ForeignKey, Index
 from datajoint.types import parse_type
 
@@ -280,12 +281,12 @@ def test_from_driver(backend: MySQLBackend) -> None:
 
 
 def test_catalog_helpers() -> None:
-    assert _catalog_type("INT(11)") == "int"
-    assert _catalog_type("int(10) unsigned") == "int unsigned"
-    assert _catalog_type("tinyint(1)") == "tinyint(1)"
-    assert _catalog_type("tinyint(4)") == "tinyint"
-    assert _catalog_type("varchar(16)") == "varchar(16)"
-    assert _unescape("it''s\\\\a\\n") == "it's\\a\n"
+    assert catalog_type("INT(11)") == "int"
+    assert catalog_type("int(10) unsigned") == "int unsigned"
+    assert catalog_type("tinyint(1)") == "tinyint(1)"
+    assert catalog_type("tinyint(4)") == "tinyint"
+    assert catalog_type("varchar(16)") == "varchar(16)"
+    assert unescape("it''s\\\\a\\n") == "it's\\a\n"
 
 
 @pytest.mark.parametrize(
@@ -307,10 +308,8 @@ def test_catalog_helpers() -> None:
     ],
 )
 def test_catalog_default(mariadb: bool, text: str | None, expected: str | None) -> None:
-    backend = MySQLBackend()
-    backend.is_mariadb = mariadb
-    assert backend._catalog_default(text) == expected
+    assert catalog_default(text, is_mariadb=mariadb) == expected
 
 
 def test_catalog_type_keeps_enum_members() -> None:
-    assert _catalog_type("ENUM('M','it''s','A\\\\b')") == "enum('M','it''s','A\\\\b')"
+    assert catalog_type("ENUM('M','it''s','A\\\\b')") == "enum('M','it''s','A\\\\b')"
