@@ -221,7 +221,11 @@ class QueryExpression:
         base = self._wrap() if current is not None else self
         order_by = ["KEY"] if top.order_by is None else top.order_by
         origins = dict(base._columns)
-        order = tuple((origins.get(n, n), d) for n, d in parse_order(order_by, base.heading))
+        parsed = parse_order(order_by, base.heading)
+        named = {n for n, _ in parsed}
+        # ties are broken by the primary key: the same rows, in the same order, on every backend
+        parsed += [(k, False) for k in base.heading.primary_key if k not in named]
+        order = tuple((origins.get(n, n), d) for n, d in parsed)
         spec = TopSpec(order, tuple(order_by), top.limit, int(top.offset or 0))
         return base._derive(top=spec)
 

@@ -141,3 +141,22 @@ def test_output_formats(lab):
 def test_squeeze(lab):
     rows = lab.Trial.to_dicts(squeeze=True, limit=1)
     assert rows[0]["trial_idx"] == 1
+
+
+def test_ties_in_order_by_break_by_primary_key(schema):
+    """``order_by`` with ties and a limit picks the same rows, in the same order, everywhere."""
+
+    @schema
+    class Score(dj.Manual):
+        definition = "a : int32\nb : varchar(4)\n---\ngrade : int16"
+
+    rows = [(3, "x", 1), (1, "y", 2), (2, "x", 1), (1, "x", 1), (3, "a", 2), (2, "b", 2)]
+    Score.insert([{"a": a, "b": b, "grade": g} for a, b, g in reversed(rows)])
+    picked = Score.to_dicts(order_by="grade", limit=3)
+    assert [(r["a"], r["b"]) for r in picked] == [(1, "x"), (2, "x"), (3, "x")]
+    top = Score & dj.Top(4, "grade DESC")
+    assert [(r["a"], r["b"]) for r in top.to_dicts()] == [(1, "y"), (2, "b"), (3, "a"), (1, "x")]
+    assert [(r["a"], r["b"]) for r in Score.to_dicts(order_by="grade", offset=4)] == [
+        (2, "b"),
+        (3, "a"),
+    ]

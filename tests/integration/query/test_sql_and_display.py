@@ -43,7 +43,8 @@ def test_sql_snapshots(lab):
     )
     top = normalized(lab, (S & dj.Top(2, "session_date DESC")).make_sql())
     assert re.fullmatch(
-        rf"SELECT {cols} FROM \{{Session\}} ORDER BY `session_date` DESC( NULLS LAST)? LIMIT 2",
+        rf"SELECT {cols} FROM \{{Session\}} ORDER BY `session_date` DESC( NULLS LAST)?, "
+        r"`subject_id`( ASC)?( NULLS FIRST)?, `session_idx`( ASC)?( NULLS FIRST)? LIMIT 2",
         top,
     )
     assert normalized(lab, (dj.U("species") & lab.Subject).make_sql()) == (
