@@ -31,7 +31,6 @@ _CATALOG_DDL = (
     " native_type TEXT NOT NULL DEFAULT '', PRIMARY KEY (schema_name, table_name, column_name))",
 )
 
-_PARAM = re.compile(r"%(%|s)")
 
 # extended result codes (sqlite3.IntegrityError.sqlite_errorcode, Python >= 3.11)
 _CONSTRAINT_PRIMARYKEY = 1555
@@ -87,7 +86,8 @@ class SQLiteBackend(Backend):
         if args is None:
             cursor.execute(sql)
         else:
-            sql = _PARAM.sub(lambda m: "%" if m.group(1) == "%" else "?", sql)
+            # format paramstyle → qmark: ``%%`` is a literal ``%``, ``%s`` a placeholder
+            sql = "%".join(part.replace("%s", "?") for part in sql.split("%%"))
             cursor.execute(sql, tuple(args))
         return cursor
 
