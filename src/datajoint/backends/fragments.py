@@ -170,7 +170,17 @@ def _postgres(node: exp.Expression) -> exp.Expression:
         return years
     if isinstance(node, exp.Anonymous) and node.name.upper() == "NOW" and not node.expressions:
         return exp.CurrentTimestamp()
+    if _is_call(node, "UNIX_TIMESTAMP"):
+        if not node.expressions:  # MySQL: whole seconds of now
+            epoch = exp.Extract(this=exp.var("EPOCH"), expression=exp.CurrentTimestamp())
+            return exp.Floor(this=epoch)
+        return exp.Extract(this=exp.var("EPOCH"), expression=_timestamp(node.expressions[0]))
     return node
+
+
+def _is_call(node: exp.Expression, name: str) -> bool:
+    """Whether ``node`` is a call of a function sqlglot does not know, such as UNIX_TIMESTAMP."""
+    return isinstance(node, exp.Anonymous) and node.name.upper() == name
 
 
 _SQLITE_UNITS = {"SECOND", "MINUTE", "HOUR", "DAY", "MONTH", "YEAR"}
@@ -397,6 +407,14 @@ def _sqlite(node: exp.Expression) -> exp.Expression:
         return _int(exp.Anonymous(this="STRFTIME", expressions=[fmt, inner]))
     if isinstance(node, exp.Anonymous) and node.name.upper() == "NOW" and not node.expressions:
         return exp.CurrentTimestamp()
+    if _is_call(node, "UNIX_TIMESTAMP"):
+        value = node.expressions[0] if node.expressions else exp.Literal.string("now")
+        seconds = exp.Anonymous(this="STRFTIME", expressions=[exp.Literal.string("%s"), value])
+        return _int(seconds)
+    if isinstance(node, exp.UnixToTime) and not node.args.get("format"):
+        return exp.Anonymous(
+            this="DATETIME", expressions=[node.this, exp.Literal.string("unixepoch")]
+        )
     if isinstance(node, exp.TimestampDiff) and str(node.args.get("unit")).upper() == "DAY":
         days = exp.Sub(
             this=exp.Anonymous(this="JULIANDAY", expressions=[node.this]),

@@ -34,6 +34,11 @@ def keys(q):
         ("session_date < curdate()", [(1, 1), (1, 2), (2, 1)]),
         ("session_date < now()", [(1, 1), (1, 2), (2, 1)]),
         ("true", [(1, 1), (1, 2), (2, 1)]),
+        ("UNIX_TIMESTAMP(session_date) = 1704412800", [(2, 1)]),
+        ("UNIX_TIMESTAMP() > UNIX_TIMESTAMP(session_date)", [(1, 1), (1, 2), (2, 1)]),
+        ("DATE(FROM_UNIXTIME(1704153600)) = session_date", [(1, 2)]),
+        ("STR_TO_DATE('05/01/2024', '%d/%m/%Y') = session_date", [(2, 1)]),
+        ("STR_TO_DATE('January 4 2024 10:30', '%M %e %Y %H:%i') > session_date", [(1, 1), (1, 2)]),
     ],
 )
 def test_restriction_strings(lab, condition, expected):
