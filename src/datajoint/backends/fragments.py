@@ -13,6 +13,8 @@ from typing import Any, cast
 import sqlglot
 from sqlglot import exp
 
+from . import fragment_functions
+
 _UNITS: dict[type[exp.Expression], str] = {exp.Year: "YEAR", exp.Month: "MONTH", exp.Day: "DAY"}
 _STRFTIME: dict[type[exp.Expression], str] = {exp.Year: "%Y", exp.Month: "%m", exp.Day: "%d"}
 _PREDICATES = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Like, exp.Is, exp.In)
@@ -118,6 +120,9 @@ def _timestamp(node: exp.Expression) -> exp.Expression:
 
 
 def _postgres(node: exp.Expression) -> exp.Expression:
+    rewritten = fragment_functions.postgres(node)
+    if rewritten is not None:
+        return rewritten
     if isinstance(node, exp.Pad) and not isinstance(node.this, exp.Cast):  # MySQL pads numbers
         node.set("this", exp.Cast(this=node.this, to=exp.DataType.build("text")))
         return node
@@ -363,6 +368,9 @@ def _sqlite_concat_ws(node: exp.ConcatWs) -> exp.Expression:
 
 
 def _sqlite(node: exp.Expression) -> exp.Expression:
+    rewritten = fragment_functions.sqlite(node)
+    if rewritten is not None:
+        return rewritten
     if isinstance(node, exp.Pad):
         return _sqlite_pad(node)
     if isinstance(node, exp.ConcatWs) and len(node.expressions) > 1:
@@ -525,7 +533,10 @@ def adapt(
     if backend_name == "postgresql" and booleans:
         tree = tree.transform(_boolean_literals(booleans), copy=False)
     fix = _ADAPTERS.get(backend_name)
-    return tree if fix is None else _bottom_up(tree, fix)
+    if fix is None or backend_name == "mysql":
+        return tree if fix is None else _bottom_up(tree, fix)
+    tree = tree.transform(fragment_functions.normalize, copy=False)
+    return _bottom_up(tree, fix)
 
 
 def _bottom_up(

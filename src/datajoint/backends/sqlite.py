@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import decimal
-import functools
 import re
 import sqlite3
 from collections.abc import Sequence
@@ -19,7 +18,7 @@ from typing import Any
 from .. import errors
 from .. import types as T
 from ..heading import Attribute, ForeignKey, Index
-from . import alter_sql
+from . import alter_sql, sqlite_functions
 from .base import AlterChange, Backend, ColumnInfo, ConnectionInfo, TableInfo
 
 _CATALOG_DDL = (
@@ -76,10 +75,7 @@ class SQLiteBackend(Backend):
         if path != ":memory:":
             conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA busy_timeout = 60000")
-        conn.create_function("REGEXP", 2, _regexp, deterministic=True)
-        # MySQL's STR_TO_DATE, as sqlglot renders it for SQLite (format in strftime codes)
-        conn.create_function("STR_TO_DATE", 2, _str_to_date, deterministic=True)
-        conn.create_function("STR_TO_TIME", 2, _str_to_time, deterministic=True)
+        sqlite_functions.register(conn)
         for ddl in _CATALOG_DDL:
             conn.execute(ddl)
         return conn
@@ -563,34 +559,3 @@ def _index_parts(create_index_sql: str) -> list[str]:
         current += ch
     parts.append(current.strip())
     return [p[1:-1].replace('""', '"') if p.startswith('"') else p for p in parts]
-
-
-@functools.lru_cache(maxsize=256)
-def _pattern(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
-
-
-def _parse_time(text: Any, fmt: Any) -> datetime.datetime | None:
-    if text is None or fmt is None:
-        return None
-    try:  # strptime reads unpadded numbers with the padded codes
-        return datetime.datetime.strptime(str(text), str(fmt).replace("%-", "%"))
-    except ValueError:
-        return None  # MySQL returns NULL for a string that does not match the format
-
-
-def _str_to_date(text: Any, fmt: Any) -> str | None:
-    parsed = _parse_time(text, fmt)
-    return None if parsed is None else parsed.date().isoformat()
-
-
-def _str_to_time(text: Any, fmt: Any) -> str | None:
-    parsed = _parse_time(text, fmt)
-    return None if parsed is None else _format_datetime(parsed, 6 if parsed.microsecond else 0)
-
-
-def _regexp(pattern: str | None, value: Any) -> int | None:
-    """``value REGEXP pattern`` (SQLite calls ``regexp(pattern, value)``), MySQL-like."""
-    if pattern is None or value is None:
-        return None
-    return int(_pattern(pattern).search(str(value)) is not None)

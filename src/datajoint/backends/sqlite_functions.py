@@ -1,0 +1,109 @@
+"""MySQL functions that SQLite lacks, registered on every SQLite connection as Python functions.
+
+User SQL fragments are written in MySQL syntax (spec 03 §13.2); where no SQL rewrite exists
+(see :mod:`.fragments`), the function itself is provided here. Each returns NULL for NULL
+input, as MySQL does.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import hashlib
+import re
+import sqlite3
+import uuid
+from typing import Any
+
+
+@functools.lru_cache(maxsize=256)
+def _pattern(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _regexp(pattern: str | None, value: Any) -> int | None:
+    """``value REGEXP pattern`` (SQLite calls ``regexp(pattern, value)``), MySQL-like."""
+    if pattern is None or value is None:
+        return None
+    return int(_pattern(pattern).search(str(value)) is not None)
+
+
+def _parse_time(text: Any, fmt: Any) -> datetime.datetime | None:
+    if text is None or fmt is None:
+        return None
+    try:  # strptime reads unpadded numbers with the padded codes
+        return datetime.datetime.strptime(str(text), str(fmt).replace("%-", "%"))
+    except ValueError:
+        return None  # MySQL returns NULL for a string that does not match the format
+
+
+def _str_to_date(text: Any, fmt: Any) -> str | None:
+    """``STR_TO_DATE`` with a date-only format (sqlglot passes the format in strftime codes)."""
+    parsed = _parse_time(text, fmt)
+    return None if parsed is None else parsed.date().isoformat()
+
+
+def _str_to_time(text: Any, fmt: Any) -> str | None:
+    """``STR_TO_DATE`` with time codes, as stored datetimes are written."""
+    parsed = _parse_time(text, fmt)
+    return None if parsed is None else parsed.isoformat(sep=" ")
+
+
+def _reverse(text: Any) -> str | None:
+    return None if text is None else str(text)[::-1]
+
+
+def _repeat(text: Any, count: Any) -> str | None:
+    if text is None or count is None:
+        return None
+    return str(text) * max(0, int(count))
+
+
+def _md5(text: Any) -> str | None:
+    if text is None:
+        return None
+    data = text if isinstance(text, bytes) else str(text).encode()
+    return hashlib.md5(data).hexdigest()
+
+
+def _uuid() -> str:
+    return str(uuid.uuid1())  # MySQL's UUID() is a version-1 UUID
+
+
+def _substring_index(text: Any, delimiter: Any, count: Any) -> str | None:
+    """The part of ``text`` before the ``count``-th delimiter (from the right when negative)."""
+    if text is None or delimiter is None or count is None:
+        return None
+    sep, n = str(delimiter), int(count)
+    if not sep or n == 0:
+        return ""
+    parts = str(text).split(sep)
+    return sep.join(parts[:n] if n > 0 else parts[n:])
+
+
+def _time_to_sec(value: Any) -> int | None:
+    """Seconds of a ``[-]HH:MM:SS`` time or of the time of a datetime."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if " " in text:
+        text = text.split(" ", 1)[1]
+    sign = -1 if text.startswith("-") else 1
+    try:
+        hours, minutes, seconds = (float(p) for p in text.lstrip("-").split(":"))
+    except ValueError:
+        return None
+    return sign * int(hours * 3600 + minutes * 60 + seconds)
+
+
+def register(conn: sqlite3.Connection) -> None:
+    """Make the functions above callable in SQL on ``conn``."""
+    conn.create_function("REGEXP", 2, _regexp, deterministic=True)
+    conn.create_function("STR_TO_DATE", 2, _str_to_date, deterministic=True)
+    conn.create_function("STR_TO_TIME", 2, _str_to_time, deterministic=True)
+    conn.create_function("REVERSE", 1, _reverse, deterministic=True)
+    conn.create_function("REPEAT", 2, _repeat, deterministic=True)
+    conn.create_function("MD5", 1, _md5, deterministic=True)
+    conn.create_function("UUID", 0, _uuid)
+    conn.create_function("SUBSTRING_INDEX", 3, _substring_index, deterministic=True)
+    conn.create_function("TIME_TO_SEC", 1, _time_to_sec, deterministic=True)

@@ -1,0 +1,42 @@
+"""MySQL functions registered on SQLite connections behave as MySQL documents them."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from datajoint.backends import sqlite_functions
+
+
+@pytest.fixture
+def db() -> sqlite3.Connection:
+    conn = sqlite3.connect(":memory:")
+    sqlite_functions.register(conn)
+    return conn
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("SUBSTRING_INDEX('www.mysql.com', '.', 2)", "www.mysql"),
+        ("SUBSTRING_INDEX('www.mysql.com', '.', -2)", "mysql.com"),
+        ("SUBSTRING_INDEX('www.mysql.com', '.', 0)", ""),
+        ("SUBSTRING_INDEX(NULL, '.', 1)", None),
+        ("REVERSE('abc')", "cba"),
+        ("REPEAT('ab', 3)", "ababab"),
+        ("REPEAT('ab', -1)", ""),
+        ("MD5('')", "d41d8cd98f00b204e9800998ecf8427e"),
+        ("TIME_TO_SEC('22:23:00')", 80580),
+        ("TIME_TO_SEC('-01:00:00')", -3600),
+        ("TIME_TO_SEC('2024-01-01 00:01:05')", 65),
+        ("TIME_TO_SEC('bad')", None),
+        ("STR_TO_DATE('31/12/2024', '%d/%m/%Y')", "2024-12-31"),
+        ("STR_TO_DATE('nope', '%d/%m/%Y')", None),
+        ("STR_TO_TIME('5/1/2024 7:08', '%-d/%-m/%Y %H:%M')", "2024-01-05 07:08:00"),
+        ("'abc' REGEXP '^a'", 1),
+        ("length(UUID())", 36),
+    ],
+)
+def test_function(db: sqlite3.Connection, sql: str, expected: object) -> None:
+    assert db.execute(f"SELECT {sql}").fetchone()[0] == expected
