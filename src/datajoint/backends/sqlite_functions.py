@@ -96,6 +96,75 @@ def _time_to_sec(value: Any) -> int | None:
     return sign * int(hours * 3600 + minutes * 60 + seconds)
 
 
+class _Moments:
+    """Running count, mean and sum of squared deviations (Welford), for STD and VARIANCE."""
+
+    sample = False
+    root = False
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.mean = 0.0
+        self.m2 = 0.0
+
+    def step(self, value: Any) -> None:
+        if value is None:
+            return
+        x = float(value)
+        self.n += 1
+        delta = x - self.mean
+        self.mean += delta / self.n
+        self.m2 += delta * (x - self.mean)
+
+    def finalize(self) -> float | None:
+        dof = self.n - 1 if self.sample else self.n
+        if dof <= 0:
+            return None if self.n == 0 or self.sample else 0.0
+        variance = self.m2 / dof
+        return variance**0.5 if self.root else variance
+
+
+class _VarPop(_Moments):
+    pass
+
+
+class _VarSamp(_Moments):
+    sample = True
+
+
+class _StdPop(_Moments):
+    root = True
+
+
+class _StdSamp(_Moments):
+    sample = True
+    root = True
+
+
+class _BitOr:
+    def __init__(self) -> None:
+        self.value = 0
+
+    def step(self, value: Any) -> None:
+        if value is not None:
+            self.value |= int(value)
+
+    def finalize(self) -> int:
+        return self.value
+
+
+class _BitAnd:
+    def __init__(self) -> None:
+        self.value = (1 << 64) - 1  # MySQL: all bits set for an empty group
+
+    def step(self, value: Any) -> None:
+        if value is not None:
+            self.value &= int(value)
+
+    def finalize(self) -> int:
+        return self.value if self.value < 1 << 63 else self.value - (1 << 64)
+
+
 def register(conn: sqlite3.Connection) -> None:
     """Make the functions above callable in SQL on ``conn``."""
     conn.create_function("REGEXP", 2, _regexp, deterministic=True)
@@ -107,3 +176,16 @@ def register(conn: sqlite3.Connection) -> None:
     conn.create_function("UUID", 0, _uuid)
     conn.create_function("SUBSTRING_INDEX", 3, _substring_index, deterministic=True)
     conn.create_function("TIME_TO_SEC", 1, _time_to_sec, deterministic=True)
+    # aggregates, under the names sqlglot gives MySQL's STD/STDDEV/VARIANCE/BIT_OR/BIT_AND
+    aggregates: tuple[tuple[str, Any], ...] = (
+        ("STDDEV_POP", _StdPop),
+        ("STDDEV_SAMP", _StdSamp),
+        ("VARIANCE_POP", _VarPop),
+        ("VARIANCE", _VarSamp),
+        ("VAR_POP", _VarPop),
+        ("VAR_SAMP", _VarSamp),
+        ("BITWISE_OR_AGG", _BitOr),
+        ("BITWISE_AND_AGG", _BitAnd),
+    )
+    for name, aggregate in aggregates:
+        conn.create_aggregate(name, 1, aggregate)

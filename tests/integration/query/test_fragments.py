@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import datajoint as dj
@@ -113,3 +114,35 @@ def test_json_value_in_fragments(lab):
     assert keys(Car & "json_value(car, '$.name') = 'Civic'") == [(2,)]
     assert keys(Car & "json_value(car, '$.lights[0].side' returning char(8)) = 'L'") == [(1,)]
     assert keys(Car & "json_value(car, '$.length' returning decimal(4,1)) > 14.5") == [(1,)]
+
+
+def test_statistical_and_bitwise_aggregates(lab):
+    """MySQL's STD/STDDEV/VARIANCE/STDDEV_SAMP/VAR_SAMP/BIT_OR/BIT_AND on every backend."""
+    S, T = lab.Session, lab.Trial
+    stats = S.aggr(
+        T,
+        sd="std(rt)",
+        sd2="stddev(rt)",
+        var="variance(rt)",
+        sd_samp="stddev_samp(rt)",
+        var_samp="var_samp(rt)",
+        bits="bit_or(trial_idx)",
+        both="bit_and(trial_idx)",
+    )
+    for row in stats.to_dicts():
+        key = {"subject_id": row["subject_id"], "session_idx": row["session_idx"]}
+        rts = (T & key).to_arrays("rt")
+        idx = (T & key).to_arrays("trial_idx").astype(int)
+        if not len(rts):  # aggr keeps sessions without trials
+            assert row["sd"] is None and row["var"] is None
+            continue
+        assert float(row["sd"]) == pytest.approx(np.std(rts))
+        assert float(row["sd2"]) == pytest.approx(np.std(rts))
+        assert float(row["var"]) == pytest.approx(np.var(rts))
+        if len(rts) > 1:
+            assert float(row["sd_samp"]) == pytest.approx(np.std(rts, ddof=1))
+            assert float(row["var_samp"]) == pytest.approx(np.var(rts, ddof=1))
+        else:
+            assert row["sd_samp"] is None and row["var_samp"] is None
+        assert int(row["bits"]) == int(np.bitwise_or.reduce(idx))
+        assert int(row["both"]) == int(np.bitwise_and.reduce(idx))
