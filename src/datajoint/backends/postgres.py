@@ -28,9 +28,11 @@ from . import postgres_catalog as catalog
 from .base import DEFAULT, AlterChange, Backend, ConnectionInfo, TableInfo
 
 if TYPE_CHECKING:
+    import sqlglot.errors as sqlglot_errors
     from sqlglot import exp
 else:  # sqlglot loads when the first query is compiled, not at import
     exp = lazy_module("sqlglot.expressions")
+    sqlglot_errors = lazy_module("sqlglot.errors")
 
 logger = logging.getLogger("datajoint")
 
@@ -212,7 +214,12 @@ class PostgresBackend(Backend):
         The first row carries the column types so every value compares as its column."""
         if len(rows) < _VALUES_MIN_ROWS or not all(a.sql_type for a in attributes):
             return super().row_in_list(columns, attributes, rows)
-        types = [exp.DataType.build(a.sql_type, dialect="postgres", udt=True) for a in attributes]
+        try:
+            types = [
+                exp.DataType.build(a.sql_type, dialect="postgres", udt=True) for a in attributes
+            ]
+        except sqlglot_errors.SqlglotError:  # a native type sqlglot cannot spell
+            return super().row_in_list(columns, attributes, rows)
         first = [exp.cast(v, t) for v, t in zip(rows[0], types, strict=True)]
         values = exp.values([tuple(first), *[tuple(r) for r in rows[1:]]], alias="_keys")
         subquery = exp.select("*").from_(values)
