@@ -40,3 +40,17 @@ def db() -> sqlite3.Connection:
 )
 def test_function(db: sqlite3.Connection, sql: str, expected: object) -> None:
     assert db.execute(f"SELECT {sql}").fetchone()[0] == expected
+
+
+def test_ordered_group_concat(db: sqlite3.Connection) -> None:
+    db.execute("CREATE TABLE t (v TEXT, k INT)")
+    db.executemany(
+        "INSERT INTO t VALUES (?, ?)", [("b", 2), ("a", None), (None, 1), ("c", 3), ("b", 0)]
+    )
+
+    assert db.execute("SELECT DJ_GROUP_CONCAT(0, v, '-', k, 0) FROM t").fetchone()[0] == "a-b-b-c"
+    assert db.execute("SELECT DJ_GROUP_CONCAT(0, v, '-', k, 1) FROM t").fetchone()[0] == "c-b-b-a"
+    assert db.execute("SELECT DJ_GROUP_CONCAT(1, v, ',', v, 0) FROM t").fetchone()[0] == "a,b,c"
+    assert (
+        db.execute("SELECT DJ_GROUP_CONCAT(0, v, ',', k, 0) FROM t WHERE 0").fetchone()[0] is None
+    )

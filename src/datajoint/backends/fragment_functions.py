@@ -8,7 +8,12 @@ return None to leave it to :mod:`.fragments`.
 
 from __future__ import annotations
 
+import sqlite3
+
 from sqlglot import exp
+
+# GROUP_CONCAT(… ORDER BY …) is SQL only from SQLite 3.44; before, a registered aggregate
+_SQLITE_ORDERED_GROUP_CONCAT = sqlite3.sqlite_version_info >= (3, 44)
 
 
 def _call(node: exp.Expression, *names: str) -> bool:
@@ -94,6 +99,12 @@ def sqlite(node: exp.Expression) -> exp.Expression | None:
         return exp.Case(this=weekday, ifs=ifs)
     if isinstance(node, exp.Timestamp) and node.expression is None:
         return exp.Anonymous(this="DATETIME", expressions=[node.this])
+    if (
+        isinstance(node, exp.GroupConcat)
+        and isinstance(node.this, exp.Order)
+        and not _SQLITE_ORDERED_GROUP_CONCAT
+    ):
+        return _sqlite_ordered_group_concat(node)
     if isinstance(node, exp.Rand) and node.this is None:
         # RANDOM() is a signed 64-bit integer; MySQL's RAND() is uniform in [0, 1)
         scaled = exp.Div(
@@ -103,3 +114,21 @@ def sqlite(node: exp.Expression) -> exp.Expression | None:
         )
         return exp.paren(exp.Add(this=scaled, expression=exp.Literal.number("0.5")))
     return None
+
+
+def _sqlite_ordered_group_concat(node: exp.GroupConcat) -> exp.Expression:
+    """``GROUP_CONCAT([DISTINCT] x ORDER BY k [DESC], … [SEPARATOR s])`` as the registered
+    aggregate ``DJ_GROUP_CONCAT(distinct, x, s, k1, desc1, k2, desc2, …)``."""
+    order = node.this
+    value = order.this
+    distinct = isinstance(value, exp.Distinct)
+    if distinct:
+        value = value.expressions[0]
+    args: list[exp.Expression] = [
+        exp.Literal.number(int(distinct)),
+        value,
+        node.args.get("separator") or exp.Literal.string(","),
+    ]
+    for item in order.expressions:
+        args += [item.this, exp.Literal.number(int(bool(item.args.get("desc"))))]
+    return exp.Anonymous(this="DJ_GROUP_CONCAT", expressions=args)

@@ -165,6 +165,37 @@ class _BitAnd:
         return self.value if self.value < 1 << 63 else self.value - (1 << 64)
 
 
+class _OrderedGroupConcat:
+    """``DJ_GROUP_CONCAT(distinct, value, separator, key1, desc1, …)``: MySQL's
+    ``GROUP_CONCAT`` with ORDER BY for SQLite before 3.44 (NULL values skipped, NULL keys
+    first in ascending order)."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[Any, tuple[Any, ...]]] = []
+        self.separator = ","
+        self.distinct = False
+        self.descending: tuple[bool, ...] = ()
+
+    def step(self, distinct: Any, value: Any, separator: Any, *keys: Any) -> None:
+        self.distinct = bool(distinct)
+        self.separator = "" if separator is None else str(separator)
+        self.descending = tuple(bool(d) for d in keys[1::2])
+        if value is not None:
+            self.rows.append((value, keys[0::2]))
+
+    def finalize(self) -> str | None:
+        rows = self.rows
+        for position in reversed(range(len(self.descending))):  # stable: last key first
+            desc = self.descending[position]
+            rows = sorted(
+                rows, key=lambda r: (r[1][position] is not None, r[1][position]), reverse=desc
+            )
+        texts = [str(v) for v, _ in rows]
+        if self.distinct:
+            texts = list(dict.fromkeys(texts))
+        return self.separator.join(texts) if texts else None
+
+
 def register(conn: sqlite3.Connection) -> None:
     """Make the functions above callable in SQL on ``conn``."""
     conn.create_function("REGEXP", 2, _regexp, deterministic=True)
@@ -189,3 +220,5 @@ def register(conn: sqlite3.Connection) -> None:
     )
     for name, aggregate in aggregates:
         conn.create_aggregate(name, 1, aggregate)
+    ordered: Any = _OrderedGroupConcat
+    conn.create_aggregate("DJ_GROUP_CONCAT", -1, ordered)

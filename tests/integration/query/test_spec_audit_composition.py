@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import datetime
 import decimal
-import sqlite3
 import uuid
 
 import numpy as np
-import pytest
 from spec_audit_tables import UUIDS, audit_fixture, keys  # noqa: F401
 
 import datajoint as dj
@@ -165,14 +163,14 @@ def test_boolean_sums_and_ordered_group_concat(lab, backend_name):
     counts = lab.Session.aggr(T, ok="SUM(correct)", rate="AVG(correct)")
     assert [(r["ok"], r["rate"]) for r in counts.to_dicts()] == [(1, 0.5), (1, 1), (None, None)]
     ordered = lab.Session.aggr(T, s="GROUP_CONCAT(trial_idx ORDER BY trial_idx DESC SEPARATOR '|')")
-    if backend_name == "sqlite" and sqlite3.sqlite_version_info < (3, 44):
-        # a backend limit: the database refuses it, as a DataJoint error
-        with pytest.raises(dj.errors.QueryError):
-            ordered.to_dicts()
-        return
     assert [r["s"] for r in ordered.to_dicts()] == ["2|1", "1", None]
     distinct = dj.U().aggr(T, s="GROUP_CONCAT(DISTINCT session_idx ORDER BY session_idx)")
     assert distinct.fetch1("s") == "1,2"
+    by_rt = dj.U().aggr(T, s="GROUP_CONCAT(trial_idx ORDER BY correct DESC, rt SEPARATOR '')")
+    expected = "".join(
+        str(r["trial_idx"]) for r in sorted(T.to_dicts(), key=lambda r: (-r["correct"], r["rt"]))
+    )
+    assert by_rt.fetch1("s") == expected
 
 
 def test_outer_union_with_typed_secondaries(lab):
