@@ -53,7 +53,7 @@ def _numeric(node: exp.Expression) -> exp.Expression:
 
 def postgres(node: exp.Expression) -> exp.Expression | None:
     """PostgreSQL forms of ROUND/TRUNCATE of floats, DIV, DAYNAME, DAYOFYEAR, TIMESTAMP(x),
-    SUBSTRING_INDEX and TIME_TO_SEC."""
+    SUBSTRING_INDEX, WEEK, MICROSECOND and TIME_TO_SEC."""
     if isinstance(node, exp.Round | exp.Trunc) and node.args.get("decimals") is not None:
         # round(double precision, int) does not exist: round the exact decimal value
         return type(node)(this=_numeric(node.this), decimals=node.args["decimals"])
@@ -78,6 +78,18 @@ def postgres(node: exp.Expression) -> exp.Expression | None:
             )
             joined = [head, delimiter.copy()]
             return exp.Anonymous(this="ARRAY_TO_STRING", expressions=joined)
+    if isinstance(node, exp.Week) and node.args.get("mode") is None:
+        # MySQL's default mode 0: weeks start on Sunday, days before the first Sunday are week 0
+        doy = exp.Extract(this=exp.var("DOY"), expression=node.this)
+        dow = exp.Extract(this=exp.var("DOW"), expression=node.this.copy())
+        days = exp.Sub(this=exp.Add(this=doy, expression=exp.Literal.number(6)), expression=dow)
+        weeks = exp.Floor(this=exp.Div(this=exp.paren(days), expression=exp.Literal.number(7)))
+        return exp.Cast(this=weeks, to=exp.DataType.build("int"))
+    if _call(node, "MICROSECOND") and len(node.expressions) == 1:
+        stamp = exp.Cast(this=node.expressions[0], to=exp.DataType.build("timestamp"))
+        micros = exp.Extract(this=exp.var("MICROSECONDS"), expression=stamp)
+        whole = exp.Cast(this=micros, to=exp.DataType.build("int"))
+        return exp.paren(exp.Mod(this=whole, expression=exp.Literal.number(1000000)))
     if _call(node, "TIME_TO_SEC") and len(node.expressions) == 1:
         as_time = exp.Cast(this=node.expressions[0], to=exp.DataType.build("time"))
         seconds = exp.Extract(this=exp.var("EPOCH"), expression=as_time)
@@ -86,8 +98,8 @@ def postgres(node: exp.Expression) -> exp.Expression | None:
 
 
 def sqlite(node: exp.Expression) -> exp.Expression | None:
-    """SQLite forms of DAYNAME, DAYOFYEAR, TIMESTAMP(x) and RAND() (others are registered
-    functions, see :mod:`.sqlite_functions`)."""
+    """SQLite forms of DAYNAME, DAYOFYEAR, TIMESTAMP(x), WEEK, MICROSECOND, RAND() and ordered
+    GROUP_CONCAT (others are registered functions, see :mod:`.sqlite_functions`)."""
     if isinstance(node, exp.DayOfYear):
         day = exp.Anonymous(this="STRFTIME", expressions=[exp.Literal.string("%j"), node.this])
         return exp.Cast(this=day, to=exp.DataType.build("int"))
@@ -99,6 +111,32 @@ def sqlite(node: exp.Expression) -> exp.Expression | None:
         return exp.Case(this=weekday, ifs=ifs)
     if isinstance(node, exp.Timestamp) and node.expression is None:
         return exp.Anonymous(this="DATETIME", expressions=[node.this])
+    if isinstance(node, exp.Week) and node.args.get("mode") is None:
+        # STRFTIME('%U') needs SQLite 3.46: (day of year + 6 - weekday) / 7, weekday 0 = Sunday
+        def part(code: str, value: exp.Expression) -> exp.Expression:
+            text = exp.Anonymous(this="STRFTIME", expressions=[exp.Literal.string(code), value])
+            return exp.Cast(this=text, to=exp.DataType.build("int"))
+
+        days = exp.Sub(
+            this=exp.Add(this=part("%j", node.this), expression=exp.Literal.number(6)),
+            expression=part("%w", node.this.copy()),
+        )
+        return exp.Div(this=exp.paren(days), expression=exp.Literal.number(7), typed=True)
+    if _call(node, "MICROSECOND") and len(node.expressions) == 1:
+        text = node.expressions[0]
+        dot = exp.Anonymous(this="INSTR", expressions=[text, exp.Literal.string(".")])
+        padded = exp.DPipe(this=text.copy(), expression=exp.Literal.string("000000"))
+        digits = exp.Anonymous(
+            this="SUBSTR",
+            expressions=[
+                padded,
+                exp.Add(this=dot, expression=exp.Literal.number(1)),
+                exp.Literal.number(6),
+            ],
+        )
+        has_fraction = exp.GT(this=dot.copy(), expression=exp.Literal.number(0))
+        micros = exp.Cast(this=digits, to=exp.DataType.build("int"))
+        return exp.Case(ifs=[exp.If(this=has_fraction, true=micros)], default=exp.Literal.number(0))
     if (
         isinstance(node, exp.GroupConcat)
         and isinstance(node.this, exp.Order)

@@ -56,6 +56,11 @@ def keys(q):
         ("REPEAT(rig, 2) = 'BB'", [(1, 2)]),
         ("MD5(rig) = '7fc56270e7a70fa81a5935b72eacbe29'", [(1, 1)]),
         ("RAND() < 1 AND UUID() IS NOT NULL", [(1, 1), (1, 2), (2, 1)]),
+        ("WEEK(session_date) = 0", [(1, 1), (1, 2), (2, 1)]),
+        ("WEEK(ADDDATE(session_date, 6)) = 1", [(1, 1), (1, 2), (2, 1)]),
+        ("WEEK(SUBDATE(session_date, 1)) = 0", [(1, 2), (2, 1)]),
+        ("MICROSECOND(session_date) = 0", [(1, 1), (1, 2), (2, 1)]),
+        ("MICROSECOND('2024-01-01 10:00:00.250000') = 250000", [(1, 1), (1, 2), (2, 1)]),
     ],
 )
 def test_restriction_strings(lab, condition, expected):
