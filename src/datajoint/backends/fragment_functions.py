@@ -53,7 +53,7 @@ def _numeric(node: exp.Expression) -> exp.Expression:
 
 def postgres(node: exp.Expression) -> exp.Expression | None:
     """PostgreSQL forms of ROUND/TRUNCATE of floats, DIV, DAYNAME, DAYOFYEAR, TIMESTAMP(x),
-    SUBSTRING_INDEX, WEEK, MICROSECOND and TIME_TO_SEC."""
+    SUBSTRING_INDEX, WEEK, MICROSECOND, TIME(x) and TIME_TO_SEC."""
     if isinstance(node, exp.Round | exp.Trunc) and node.args.get("decimals") is not None:
         # round(double precision, int) does not exist: round the exact decimal value
         return type(node)(this=_numeric(node.this), decimals=node.args["decimals"])
@@ -67,6 +67,9 @@ def postgres(node: exp.Expression) -> exp.Expression | None:
         return exp.Cast(this=day, to=exp.DataType.build("int"))
     if isinstance(node, exp.Timestamp) and node.expression is None:
         return exp.Cast(this=node.this, to=exp.DataType.build("timestamp"))
+    if isinstance(node, exp.Time) and node.this is not None:
+        stamp = exp.Cast(this=node.this, to=exp.DataType.build("timestamp"))
+        return exp.Cast(this=stamp, to=exp.DataType.build("time"))
     if isinstance(node, exp.SubstringIndex):
         count = node.args.get("count")
         if isinstance(count, exp.Literal) and not count.is_string and int(count.this) > 0:
