@@ -332,33 +332,30 @@ class SQLiteBackend(Backend):
         scope = "m.type = 'table' AND substr(m.name, 1, %s) = %s"
         tables: dict[str, TableInfo] = {}
         autoincrement: set[str] = set()
-        for name, sql in query(
-            f"SELECT m.name, m.sql FROM sqlite_master m WHERE {scope} ORDER BY m.name",
-            (n, prefix),
+        meta: dict[tuple[str, str], tuple[str, str]] = {}
+        table_comments: dict[str, str] = {}
+        for t, c, comment, native in query(  # column and table comments in one statement
+            'SELECT table_name, column_name, comment, native_type FROM "~columns" '
+            "WHERE schema_name = %s UNION ALL "
+            'SELECT table_name, NULL, comment, NULL FROM "~tables" WHERE schema_name = %s',
+            (schema, schema),
         ).fetchall():
-            tables[name[n:]] = TableInfo(schema=schema, name=name[n:])
-            if "AUTOINCREMENT" in (sql or "").upper():
-                autoincrement.add(name[n:])
-        meta = {
-            (t, c): (comment, native)
-            for t, c, comment, native in query(
-                'SELECT table_name, column_name, comment, native_type FROM "~columns" '
-                "WHERE schema_name = %s",
-                (schema,),
-            ).fetchall()
-        }
-        for t, comment in query(
-            'SELECT table_name, comment FROM "~tables" WHERE schema_name = %s', (schema,)
-        ).fetchall():
-            if t in tables:
-                tables[t].comment = comment
+            if c is None:
+                table_comments[t] = comment
+            else:
+                meta[(t, c)] = (comment, native)
         pk_pos: dict[str, list[tuple[int, str]]] = {}
-        for tname, col, ctype, notnull, default, pk in query(
-            'SELECT m.name, p.name, p.type, p."notnull", p.dflt_value, p.pk FROM sqlite_master m '
-            f"JOIN pragma_table_info(m.name) p WHERE {scope} ORDER BY m.name, p.cid",
+        for tname, table_sql, col, ctype, notnull, default, pk in query(
+            'SELECT m.name, m.sql, p.name, p.type, p."notnull", p.dflt_value, p.pk '
+            f"FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE {scope} "
+            "ORDER BY m.name, p.cid",
             (n, prefix),
         ).fetchall():
             t = tname[n:]
+            if t not in tables:
+                tables[t] = TableInfo(schema=schema, name=t, comment=table_comments.get(t, ""))
+                if "AUTOINCREMENT" in (table_sql or "").upper():
+                    autoincrement.add(t)
             comment, native = meta.get((t, col), ("", ""))
             info = tables[t]
             autoinc = bool(pk) and t in autoincrement
