@@ -35,6 +35,12 @@ def db() -> sqlite3.Connection:
         ("STR_TO_DATE('nope', '%d/%m/%Y')", None),
         ("STR_TO_TIME('5/1/2024 7:08', '%-d/%-m/%Y %H:%M')", "2024-01-05 07:08:00"),
         ("'abc' REGEXP '^a'", 1),
+        ("HEX(255)", "FF"),
+        ("HEX(-1)", "FFFFFFFFFFFFFFFF"),
+        ("HEX(2.5)", "3"),
+        ("HEX('abc')", "616263"),
+        ("HEX(ZEROBLOB(2))", "0000"),
+        ("HEX(NULL)", None),
         ("length(UUID())", 36),
     ],
 )

@@ -96,6 +96,18 @@ def _time_to_sec(value: Any) -> int | None:
     return sign * int(hours * 3600 + minutes * 60 + seconds)
 
 
+def _hex(value: Any) -> str | None:
+    """MySQL's HEX: a number in base 16 (as unsigned 64-bit), or the bytes of a string/blob."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        value = int(value + 0.5) if value >= 0 else -int(-value + 0.5)  # rounds half away
+    if isinstance(value, int):
+        return format(value & 0xFFFFFFFFFFFFFFFF, "X")
+    data = value if isinstance(value, bytes) else str(value).encode()
+    return data.hex().upper()
+
+
 class _Moments:
     """Running count, mean and sum of squared deviations (Welford), for STD and VARIANCE."""
 
@@ -207,6 +219,7 @@ def register(conn: sqlite3.Connection) -> None:
     conn.create_function("UUID", 0, _uuid)
     conn.create_function("SUBSTRING_INDEX", 3, _substring_index, deterministic=True)
     conn.create_function("TIME_TO_SEC", 1, _time_to_sec, deterministic=True)
+    conn.create_function("HEX", 1, _hex, deterministic=True)  # SQLite's own hexes the text
     # aggregates, under the names sqlglot gives MySQL's STD/STDDEV/VARIANCE/BIT_OR/BIT_AND
     aggregates: tuple[tuple[str, Any], ...] = (
         ("STDDEV_POP", _StdPop),
