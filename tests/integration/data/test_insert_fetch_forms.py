@@ -10,6 +10,7 @@ import pytest
 
 import datajoint as dj
 from support.backends import new_schema_name, open_connection
+from support.pipelines import ITEM_DEFINITION
 
 ROWS = [
     {"id": 1, "value": "one", "score": 1.5},
@@ -25,21 +26,11 @@ def declared(backend_name, tmp_path_factory):
 
     @schema
     class Item(dj.Manual):
-        definition = """
-        id : int32
-        ---
-        value : varchar(100)
-        score = null : float64
-        """
+        definition = ITEM_DEFINITION
 
     @schema
     class Copy(dj.Manual):
-        definition = """
-        id : int32
-        ---
-        value : varchar(100)
-        score = null : float64
-        """
+        definition = ITEM_DEFINITION
 
     @schema
     class Pair(dj.Manual):

@@ -16,6 +16,7 @@ import pytest
 
 import datajoint as dj
 from support.backends import new_schema_name, open_connection
+from support.pipelines import ITEM_DEFINITION
 
 E = dj.errors
 
@@ -27,12 +28,7 @@ def declared(backend_name, tmp_path_factory):
 
     @schema
     class Item(dj.Manual):
-        definition = """
-        id : int32
-        ---
-        value : varchar(100)
-        score = null : float64
-        """
+        definition = ITEM_DEFINITION
 
     @schema
     class Uniq(dj.Manual):

@@ -7,6 +7,7 @@ import datetime
 import pytest
 
 import datajoint as dj
+from support.pipelines import ITEM_DEFINITION
 
 
 @pytest.fixture
@@ -56,12 +57,7 @@ def test_update1_refusals(thing):
 def items(schema):
     @schema
     class Item(dj.Manual):
-        definition = """
-        id : int32
-        ---
-        value : varchar(100)
-        score = null : float64
-        """
+        definition = ITEM_DEFINITION
 
     @schema
     class Ref(dj.Manual):
