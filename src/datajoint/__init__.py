@@ -9,6 +9,7 @@ from typing import Any
 
 from . import errors
 from .blob import MatCell, MatStruct
+from .codecs import Codec, SchemaCodec, get_codec, list_codecs
 from .connection import Connection, conn
 from .errors import DataJointError, ThreadSafetyError
 from .heading import Heading
@@ -27,6 +28,7 @@ __version__ = "2.0.0"
 
 __all__ = [
     "AndList",
+    "Codec",
     "Computed",
     "Connection",
     "DataJointError",
@@ -42,6 +44,7 @@ __all__ = [
     "Part",
     "QueryExpression",
     "Schema",
+    "SchemaCodec",
     "Table",
     "ThreadSafetyError",
     "Top",
@@ -52,6 +55,8 @@ __all__ = [
     "config",
     "conn",
     "errors",
+    "get_codec",
+    "list_codecs",
     "list_schemas",
     "logger",
     "virtual_schema",

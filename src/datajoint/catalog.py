@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 from .backends.base import ColumnInfo, TableInfo
+from .codecs.columns import attribute_codec
 from .errors import DataJointError
 from .heading import Attribute, Heading
 from .types import TypeSpec, parse_type
@@ -52,6 +53,9 @@ def column_attribute(
             comment = column.comment
     else:
         spec = classify(column.sql_type)
+    codec, storage = None, None
+    if spec.is_codec:
+        codec, storage = attribute_codec(spec, classify(column.sql_type))
     return Attribute(
         name=column.name,
         type=spec,
@@ -62,7 +66,9 @@ def column_attribute(
         comment=comment,
         autoincrement=column.autoincrement or spec.autoincrement,
         lineage=lineage,
+        codec=codec,
         store=spec.store,
+        storage_type=storage,
     )
 
 

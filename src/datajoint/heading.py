@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from . import types as T
+from .codecs.columns import first_dtype_is_bytes
 from .errors import UnknownAttributeError
 from .types import TypeSpec
 
@@ -22,6 +23,10 @@ class Attribute:
     ``nullable`` is true iff the declared default was ``null``. ``sql_type`` is the
     backend's column type. ``lineage`` is ``schema.table.attribute`` of its origin.
     ``expression`` is set for computed/renamed attributes of query results.
+
+    Codec attributes (``type`` is ``<name>``/``<name@store>``) also carry ``codec`` (the
+    outermost codec), ``store`` (``None`` in-table, ``""`` the default store) and
+    ``storage_type``: the core or native type the column holds at the end of the codec chain.
     """
 
     name: str
@@ -36,6 +41,15 @@ class Attribute:
     expression: str | None = None
     codec: Any = None
     store: str | None = None
+    storage_type: TypeSpec | None = None
+
+    @cached_property
+    def storage(self) -> Attribute:
+        """This attribute as the database column sees it: codec attributes with their
+        storage type (what backends convert values for), other attributes unchanged."""
+        if self.storage_type is None:
+            return self
+        return replace(self, type=self.storage_type, codec=None, store=None, storage_type=None)
 
     @property
     def is_hidden(self) -> bool:
@@ -51,6 +65,10 @@ class Attribute:
 
     @property
     def is_blob(self) -> bool:
+        """Raw bytes, native blobs, and codecs whose first dtype is bytes (``<blob>``,
+        ``<attach>``; not ``<blob@store>``)."""
+        if self.codec is not None:
+            return first_dtype_is_bytes(self.codec, self.store, self.storage_type)
         return self.type.is_blob
 
     @property
@@ -169,6 +187,22 @@ class Heading:
     @property
     def secondary_attributes(self) -> list[str]:
         return [a.name for a in self.all_attributes if not a.in_key and not a.is_hidden]
+
+    @property
+    def blobs(self) -> list[str]:
+        """Visible attributes holding blobs (raw bytes, ``<blob>``, ``<attach>``)."""
+        return [a.name for a in self if a.is_blob]
+
+    @property
+    def non_blobs(self) -> list[str]:
+        """Visible attributes that are neither blobs, JSON nor codec values: those a preview
+        shows."""
+        return [a.name for a in self if not (a.is_blob or a.json or a.is_codec)]
+
+    @property
+    def as_dtype(self) -> np.dtype:
+        """The numpy structured dtype of ``to_arrays()`` rows (spec 02 §9)."""
+        return np.dtype([(a.name, a.dtype) for a in self])
 
     @property
     def has_autoincrement(self) -> bool:

@@ -12,7 +12,7 @@ import json
 import math
 import re
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -122,6 +122,48 @@ class TypeSpec:
     codec_name: str | None = None
     store: str | None = None
     native_name: str | None = None  # the native base keyword (lower case), e.g. "timestamp"
+
+    # ``attribute.type`` reads as the declared type string, as user code expects
+    # (``attr.type == "<blob>"``, ``attr.type.startswith("varchar")``, ``print(attr.type)``)
+    def __str__(self) -> str:
+        return self.declared
+
+    def __repr__(self) -> str:
+        return repr(self.declared)
+
+    def __format__(self, spec: str) -> str:
+        return format(self.declared, spec)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):
+            return self.declared == other
+        if isinstance(other, TypeSpec):
+            return self._fields() == other._fields()
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.declared)
+
+    def __contains__(self, text: str) -> bool:
+        return text in self.declared
+
+    def _fields(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, f.name) for f in fields(self))
+
+    def startswith(self, prefix: str | tuple[str, ...]) -> bool:
+        return self.declared.startswith(prefix)
+
+    def endswith(self, suffix: str | tuple[str, ...]) -> bool:
+        return self.declared.endswith(suffix)
+
+    def lower(self) -> str:
+        return self.declared.lower()
+
+    def upper(self) -> str:
+        return self.declared.upper()
+
+    def split(self, sep: str | None = None, maxsplit: int = -1) -> list[str]:
+        return self.declared.split(sep, maxsplit)
 
     @property
     def is_codec(self) -> bool:

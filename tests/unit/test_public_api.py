@@ -9,6 +9,7 @@ import datajoint as dj
 
 EXPECTED = {
     "AndList",
+    "Codec",
     "Computed",
     "Connection",
     "DataJointError",
@@ -24,6 +25,7 @@ EXPECTED = {
     "Part",
     "QueryExpression",
     "Schema",
+    "SchemaCodec",
     "Table",
     "ThreadSafetyError",
     "Top",
@@ -34,6 +36,8 @@ EXPECTED = {
     "config",
     "conn",
     "errors",
+    "get_codec",
+    "list_codecs",
     "list_schemas",
     "logger",
     "virtual_schema",

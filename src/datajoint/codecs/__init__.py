@@ -1,4 +1,34 @@
-"""Codecs: how attribute values are encoded for storage and decoded on fetch.
+"""Codecs: how attribute values are encoded for storage and decoded on fetch (spec 02 §5-§7).
 
-``blobformat`` holds the byte-compatible ``<blob>`` serializer (pure: no database, no I/O).
+``base`` holds the Codec API and registry, ``registry`` the look-ups (entry points, chains),
+``columns`` the column-wise calls made by insert and fetch; ``blob`` and ``attach`` are the
+built-in in-table codecs. ``blobformat`` is the byte-compatible ``<blob>`` serializer (pure:
+no database, no I/O).
 """
+
+from .attach import AttachCodec
+from .base import Codec, SchemaCodec
+from .blob import BlobCodec
+from .registry import (
+    get_codec,
+    is_codec_registered,
+    list_codecs,
+    lookup_codec,
+    parse_type_spec,
+    resolve_dtype,
+    unregister_codec,
+)
+
+__all__ = [
+    "AttachCodec",
+    "BlobCodec",
+    "Codec",
+    "SchemaCodec",
+    "get_codec",
+    "is_codec_registered",
+    "list_codecs",
+    "lookup_codec",
+    "parse_type_spec",
+    "resolve_dtype",
+    "unregister_codec",
+]

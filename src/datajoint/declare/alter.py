@@ -144,7 +144,7 @@ def alter(table: Any, prompt: bool = True, context: dict[str, Any] | None = None
     )
     _check_structure(heading, decl)
     old_attrs = [
-        replace(a, sql_type=adapter.column_type(a, schema))
+        replace(a, sql_type=adapter.column_type(a.storage, schema))
         for a in heading.all_attributes
         if not a.in_key
     ]
@@ -164,8 +164,8 @@ def alter(table: Any, prompt: bool = True, context: dict[str, Any] | None = None
     stored = [
         replace(
             c,
-            old=c.old and replace(c.old, comment=stored_comment(c.old)),
-            new=c.new and replace(c.new, comment=stored_comment(c.new)),
+            old=c.old and replace(c.old.storage, comment=stored_comment(c.old)),
+            new=c.new and replace(c.new.storage, comment=stored_comment(c.new)),
         )
         for c in changes
     ]

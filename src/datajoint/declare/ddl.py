@@ -82,7 +82,7 @@ def declare(
     statements = adapter.create_table_sql(
         schema,
         table,
-        [replace(a, comment=stored_comment(a)) for a in decl.attributes],
+        [replace(a.storage, comment=stored_comment(a)) for a in decl.attributes],
         decl.primary_key,
         decl.foreign_keys,
         decl.indexes,

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .. import types as T
+from ..codecs.columns import declared_storage
 from ..errors import DataJointError, DeclarationError
 from ..heading import Attribute, ForeignKey, Heading, Index
 from ..types import parse_type
@@ -129,10 +130,12 @@ def resolve(
     for line in spec.lines:
         if isinstance(line, AttributeLine):
             _check_name(line.name, seen, line.line)
+            codec, storage = None, None
             if line.type.is_codec:
-                raise DeclarationError(
-                    f"Codec <{line.type.codec_name}> is not registered, in line: {line.line}"
-                )
+                try:
+                    codec, storage = declared_storage(line.type)
+                except DataJointError as exc:
+                    raise DeclarationError(f"{exc}, in line: {line.line}") from None
             attr = Attribute(
                 name=line.name,
                 type=line.type,
@@ -142,9 +145,12 @@ def resolve(
                 comment=line.comment,
                 autoincrement=line.type.autoincrement,
                 lineage=f"{schema}.{table}.{line.name}" if line.in_key else None,
+                codec=codec,
+                store=line.type.store,
+                storage_type=storage,
             )
             check_default(attr, line.line)
-            attr = replace(attr, sql_type=column_type(attr))
+            attr = replace(attr, sql_type=column_type(attr.storage))
             seen[attr.name] = attr
             decl.attributes.append(attr)
             if line.in_key:

@@ -26,6 +26,7 @@ from ..declare.lineage import write_lineage
 from ..errors import DataJointError, DeclarationError
 from ..query.compiler import compile_fetch
 from ..query.conditions import Not
+from ..table.insert import encode_row
 from ..table.table import FreeTable, Table
 from ..types import to_core_value
 from .jobspec import (
@@ -484,7 +485,10 @@ class Job(FreeTable):
         stack: Any = error_stack
         if error_stack is not None:
             if stack_attr.codec is not None:
-                stack = stack_attr.codec.encode_value(stack_attr, error_stack, {}, self)
+                row = {k: key[k] for k in self.primary_key if k in key}
+                row["error_stack"] = error_stack
+                adapter = self.connection.adapter
+                stack = encode_row(row, ["error_stack"], self.heading, adapter, self)[0]
             else:
                 stack = pack(error_stack)
         sets = [

@@ -224,12 +224,22 @@ def _equals(pairs: Iterable[tuple[Any, Any]], ctx: Context, negate: bool) -> Con
     items: list[tuple[Any, Any]] = []
     for k, v in pairs:
         if k in attributes:
+            if attributes[k].codec is not None and v is not None:
+                raise _codec_restriction(attributes[k])
             items.append((attributes[k], v))
         elif isinstance(k, str) and "." in k and (path := json_path(k, ctx.heading)):
             items.append((path, v))
     if not items:
         return Always(not negate)
     return Equals(tuple(items), negate)
+
+
+def _codec_restriction(attr: Any) -> DataJointError:
+    return DataJointError(
+        f"Attribute `{attr.name}` ({attr.type}) cannot be restricted by value: its values are "
+        "encoded by a codec. Restrict by the primary key or other attributes instead (None "
+        "selects rows where it is NULL)."
+    )
 
 
 def _negate(cond: Condition) -> Condition:

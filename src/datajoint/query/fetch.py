@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from ..codecs.columns import RowContexts, decode_values
 from ..errors import DataJointError, UnknownAttributeError
 from . import formats
 from .compiler import compile_count, compile_exists, compile_fetch
@@ -42,7 +43,8 @@ def rows(query: Any, fields: Sequence[str], squeeze: bool = False) -> list[list[
     """Decoded columns of ``fields`` (one list per field), in fetch order.
 
     Without a ``dj.Top`` rows come in primary-key order (spec 03 §13.1) unless the setting
-    ``fetch.order_by_key`` is off.
+    ``fetch.order_by_key`` is off. Codec attributes are decoded a column at a time, with the
+    primary key of each row in the codecs' key context (spec 02 §6.6).
     """
     heading = query.heading
     order: list[tuple[str, bool]] = []
@@ -51,22 +53,33 @@ def rows(query: Any, fields: Sequence[str], squeeze: bool = False) -> list[list[
     # DISTINCT applies to the whole select list, and HAVING may name any of its aliases
     narrow = not (query._distinct or query._having)
     selected = list(dict.fromkeys(fields)) if narrow else list(heading.names)
+    coded = [name for name in selected if heading[name].codec is not None]
+    if coded:  # codecs receive the primary key of each row
+        selected = list(dict.fromkeys([*heading.primary_key, *selected]))
     sql, params = compile_fetch(query, selected, order)
     raw = query.connection.query(sql, params).fetchall()
     columns = list(zip(*raw, strict=True)) if raw and selected else [() for _ in selected]
     adapter = query.connection.adapter
     decoded = {}
     for name, values in zip(selected, columns, strict=True):
-        if name not in fields:
-            continue
-        attr = heading[name]
-        out = adapter.from_driver(attr, list(values))
-        if attr.codec is not None:
-            out = attr.codec.decode_column(attr, out)
-        if squeeze:
-            out = [v.squeeze() if isinstance(v, np.ndarray) else v for v in out]
-        decoded[name] = out
+        if name in fields or name in heading.primary_key:
+            decoded[name] = adapter.from_driver(heading[name].storage, list(values))
+    if coded:
+        contexts = _key_contexts(query, {k: decoded[k] for k in heading.primary_key})
+        for name in coded:
+            if name in fields:
+                values = decoded[name]
+                decoded[name] = decode_values(heading[name].type, values, contexts.field(name))
+    if squeeze:
+        for name in dict.fromkeys(fields):
+            decoded[name] = [v.squeeze() if isinstance(v, np.ndarray) else v for v in decoded[name]]
     return [decoded[f] for f in fields]
+
+
+def _key_contexts(query: Any, keys: dict[str, list[Any]]) -> RowContexts:
+    schema, table = query.heading.table or (None, None)
+    base = {"_schema": schema, "_table": table, "_config": query.connection._config}
+    return RowContexts(base, keys)
 
 
 def _height(query: Any) -> int:
@@ -112,7 +125,11 @@ def _as_array(values: list[Any], dtype: Any = None) -> np.ndarray:
             return out
     except (ValueError, np.exceptions.VisibleDeprecationWarning):
         pass
-    # inhomogeneous shapes or nested arrays: one object per row, each keeping its shape
+    return _objects(values)
+
+
+def _objects(values: list[Any]) -> np.ndarray:
+    """A 1-D object array with one element per value, each keeping its shape."""
     obj = np.empty(len(values), dtype=object)
     for i, v in enumerate(values):
         obj[i] = v
@@ -139,9 +156,7 @@ def to_arrays(
             if heading[name].dtype == np.dtype("float64"):
                 values = [np.nan if v is None else v for v in values]
             if heading[name].dtype == object:
-                column = np.empty(len(values), dtype=object)
-                column[:] = values if values else []
-                result[name] = column
+                result[name] = _objects(values)
             else:
                 result[name] = values
         return result
@@ -149,7 +164,11 @@ def to_arrays(
     pk = heading.primary_key
     fields = list(dict.fromkeys([*(pk if include_key else []), *attributes]))
     by_name = dict(zip(fields, rows(query, fields, squeeze), strict=True))
-    arrays = tuple(_as_array(by_name[name]) for name in attributes)
+    # codec values (arrays of any shape, dicts, paths) are one object per row, never broadcast
+    arrays = tuple(
+        _objects(by_name[name]) if heading[name].codec is not None else _as_array(by_name[name])
+        for name in attributes
+    )
     single: Any = arrays[0] if len(arrays) == 1 else arrays
     if include_key:
         key_list = [

@@ -14,6 +14,8 @@ from typing import Any, cast
 
 import numpy as np
 
+from ..codecs import columns as codec_columns
+from ..codecs.columns import RowContexts
 from ..errors import DataJointError, DuplicateError, UnknownFieldError
 from ..heading import Attribute, Heading
 from ..query.compiler import compile_fetch
@@ -89,7 +91,31 @@ def encode_row(
     row: dict[str, Any], fields: Sequence[str], heading: Heading, adapter: Any, table: Any
 ) -> list[Any]:
     """Values of ``fields`` of one row ready for the driver; USE_DEFAULT marks a default."""
-    return [encode_column(heading[name], [row], adapter, table)[0] for name in fields]
+    rows = [row]
+    validate_codec_values([heading[name] for name in fields], rows)
+    return [encode_column(heading[name], rows, adapter, table)[0] for name in fields]
+
+
+def validate_codec_values(attrs: Sequence[Attribute], rows: list[dict[str, Any]]) -> None:
+    """Run each codec attribute's ``validate`` on every value first, so that a bad value
+    stops the insert before anything is encoded or written to a store (spec 02 §6.5)."""
+    for attr in attrs:
+        if attr.codec is not None:
+            name = attr.name
+            codec_columns.validate_values(attr.type, [row[name] for row in rows])
+
+
+def key_contexts(attr: Attribute, rows: list[dict[str, Any]], table: Any) -> RowContexts:
+    """The key context codecs receive for ``rows``: table, field, config and primary key."""
+    first = rows[0] if rows else {}
+    base = {
+        "_schema": table.database,
+        "_table": table.table_name,
+        "_field": attr.name,
+        "_config": table.connection._config,
+    }
+    keys = {k: [row[k] for row in rows] for k in table.heading.primary_key if k in first}
+    return RowContexts(base, keys)
 
 
 def encode_column(
@@ -100,13 +126,13 @@ def encode_column(
     name = attr.name
     values = [row[name] for row in rows]
     to_driver: Callable[[Attribute, list[Any]], list[Any]] = adapter.to_driver_column
-    if attr.codec is None and is_plain_column(attr.type, values):
+    if attr.codec is not None:
+        values = codec_columns.encode_values(attr.type, values, key_contexts(attr, rows, table))
+        attr = attr.storage
+    elif is_plain_column(attr.type, values):
         return to_driver(attr, values)
-    normalized = []
-    for value, row in zip(values, rows, strict=True):
-        if attr.codec is not None and value is not None:
-            value = attr.codec.encode_value(attr, value, row, table)
-        normalized.append(to_core_value(attr.type, value, name))
+    spec = attr.type
+    normalized = [to_core_value(spec, value, name) for value in values]
     present = [v for v in normalized if v is not USE_DEFAULT]
     if len(present) == len(normalized):
         return to_driver(attr, normalized)
@@ -237,6 +263,8 @@ def _send(
             fields = fields + [n for n in rest if not heading[n].autoincrement]
             rows = [{**dict.fromkeys(rest), **r} for r in rows]
         attrs = [heading[f] for f in fields]
+        validate_codec_values(attrs, rows)
+        # codecs encode here; in-store codecs write their objects before the INSERT below
         columns = [encode_column(a, rows, adapter, table) for a in attrs]
         encoded = list(zip(*columns, strict=True))
         per_statement = max(1, MAX_PARAMS // max(1, len(fields)))
@@ -246,7 +274,7 @@ def _send(
                 name,
                 fields,
                 encoded[i : i + per_statement],
-                attrs,
+                [a.storage for a in attrs],
                 on_duplicate=mode,
                 primary_key=heading.all_primary_key,
             )
@@ -374,8 +402,8 @@ def _check_value(attr: Attribute, value: Any) -> str | None:
         return None
     if attr.codec is not None:
         try:
-            attr.codec.validate(value)
-        except (TypeError, ValueError) as exc:
+            codec_columns.validate_values(attr.type, [value])
+        except (TypeError, ValueError, DataJointError) as exc:
             return f"Codec validation failed: {exc}"
         return None
     try:

@@ -52,7 +52,7 @@ def update1(table: Any, row: Any) -> None:
     sql, params = adapter.update_sql(
         table.database,
         name,
-        [(heading[f], v) for f, v in zip(fields, values, strict=True)],
+        [(heading[f].storage, v) for f, v in zip(fields, values, strict=True)],
         list(zip(key, key_values, strict=True)),
     )
     connection.query(sql, params)

@@ -9,12 +9,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-from blobcheck import COMPRESSED, MATLAB, ROUND_TRIP, assert_equivalent, assert_same
 
 import datajoint as dj
 from datajoint.blob import MatCell, MatStruct, pack, unpack
 from datajoint.codecs.blobtypes import MAX_DEPTH
 from datajoint.errors import DataJointError
+from support.blobcheck import COMPRESSED, MATLAB, ROUND_TRIP, assert_equivalent, assert_same
 
 V = {vector[0]: vector for vector in ROUND_TRIP}
 

@@ -11,13 +11,13 @@ from typing import Any
 
 import numpy as np
 import pytest
-from blobcheck import COMPRESSED, MATLAB, ROUND_TRIP, assert_same
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from datajoint.blob import MatCell, pack, unpack
 from datajoint.errors import DataJointError
+from support.blobcheck import COMPRESSED, MATLAB, ROUND_TRIP, assert_same
 
 DATETIME_UNITS = ("Y", "M", "W", "D", "h", "m", "s", "ms", "us", "ns", "ps", "fs", "as")
 NUMERIC_DTYPES = [

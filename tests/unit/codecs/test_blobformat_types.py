@@ -12,12 +12,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-from blobcheck import assert_same, cell
 
 import datajoint as dj
 from datajoint.blob import MatCell, MatStruct, pack, unpack
 from datajoint.codecs import blobformat
 from datajoint.errors import DataJointError
+from support.blobcheck import assert_same, cell
 
 
 def round_trip(value: Any, **kwargs: Any) -> Any:

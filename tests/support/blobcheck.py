@@ -12,7 +12,7 @@ import numpy as np
 
 
 def _load_vectors() -> Any:
-    path = pathlib.Path(__file__).parents[2] / "data" / "blob_vectors.py"
+    path = pathlib.Path(__file__).parents[1] / "data" / "blob_vectors.py"
     spec = importlib.util.spec_from_file_location("blob_vectors", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

@@ -1,0 +1,229 @@
+"""``<blob>`` columns on every backend: declare, insert, fetch (spec 02 §7.1, spec 04 §1, spec 07).
+
+Every value kind of spec 07 goes in through ``insert`` and comes back through ``fetch`` with its
+type, dtype, shape and bit pattern intact.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+import datajoint as dj
+from datajoint.codecs.blob import BlobCodec
+from datajoint.codecs.blobformat import pack, unpack
+from support.backends import new_schema_name, open_connection
+from support.blobcheck import MATLAB, ROUND_TRIP, assert_equivalent, assert_same
+
+_ids = itertools.count(1)
+
+
+@pytest.fixture(scope="module")
+def blobs(backend_name, tmp_path_factory):
+    connection = open_connection(backend_name, tmp_path_factory)
+    schema = dj.Schema(new_schema_name("djblob"), connection=connection)
+
+    @schema
+    class Blob(dj.Manual):
+        definition = """
+        id : int32
+        ---
+        x = null : <blob>   # any value
+        tag = '' : varchar(20)
+        """
+
+    yield Blob
+    schema.drop(prompt=False)
+    connection.close()
+
+
+def round_trip(table, value, **fetch):
+    key = {"id": next(_ids)}
+    table.insert1({**key, "x": value})
+    return (table & key).fetch1("x", **fetch)
+
+
+@pytest.mark.parametrize("vector", ROUND_TRIP, ids=[v[0] for v in ROUND_TRIP])
+def test_every_spec_vector_round_trips(blobs, vector):
+    _, _, _, value, decoded = vector
+    assert_same(round_trip(blobs, value()), decoded())
+
+
+@pytest.mark.parametrize("name", sorted(MATLAB))
+def test_matlab_values_round_trip(blobs, name):
+    value = unpack(MATLAB[name], use_32bit_dims=name == "M32")
+    assert_equivalent(round_trip(blobs, value), value)
+
+
+DTYPES = [
+    "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+    "float32", "float64", "complex64", "complex128", "bool",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_numeric_arrays_of_every_dtype_and_order(blobs, dtype, order):
+    rng = np.random.default_rng(7)
+    values = rng.standard_normal(24) * 100
+    if dtype.startswith("complex"):
+        values = values + 1j * rng.standard_normal(24)
+    array = np.asarray(values).astype(dtype).reshape((2, 3, 4), order=order)
+    array = np.asfortranarray(array) if order == "F" else np.ascontiguousarray(array)
+    fetched = round_trip(blobs, array)
+    assert_same(fetched, array)
+    assert fetched.flags.writeable
+
+
+def test_other_array_kinds_round_trip(blobs):
+    structured = np.array([(1.5, 2), (3.0, 4)], dtype=[("x", "<f8"), ("y", "<i8")])
+    text = np.array([["ab", "c"], ["d", "e"]])  # unicode comes back as an object array of str
+    assert_equivalent(round_trip(blobs, text), text)
+    cases = [
+        np.array(["2020-01-02T03:04:05"], dtype="datetime64[s]"),
+        np.array([1, "a", None], dtype=object),
+        np.zeros((0, 3)),
+        np.float64(2.5),
+    ]
+    for value in cases:
+        assert_same(round_trip(blobs, value), value)
+    fetched = round_trip(blobs, structured)
+    assert fetched.dtype.names == ("x", "y")
+    np.testing.assert_array_equal(fetched, structured)
+
+
+def test_large_compressible_and_incompressible_payloads(blobs):
+    zeros = np.zeros((1000, 1000))  # 8 MB, stored compressed
+    noise = np.random.default_rng(1).standard_normal(1_000_000)  # 8 MB, barely compressible
+    assert_same(round_trip(blobs, zeros), zeros)
+    assert_same(round_trip(blobs, noise), noise)
+
+
+def test_stored_bytes_are_the_blob_format(blobs):
+    """The column holds exactly ``pack(value)``: compressed behind ``ZL123`` when that is
+    shorter (readable by any DataJoint), so the bytes also match what <blob@> would hash."""
+    key = {"id": next(_ids)}
+    blobs.insert1({**key, "x": np.zeros(200)})
+    conn = blobs.connection
+    table = conn.adapter.table_ref(blobs.database, blobs.table_name)
+    column = conn.adapter.quote("x")
+    raw = conn.query(
+        f"SELECT {column} FROM {table} WHERE {conn.adapter.quote('id')} = %s", [key["id"]]
+    )
+    stored = bytes(raw.fetchone()[0])
+    assert stored == pack(np.zeros(200))
+    assert stored.startswith(b"ZL123\0")
+
+
+def test_null_and_missing_values_skip_the_codec(blobs, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the codec saw a NULL")
+
+    monkeypatch.setattr(BlobCodec, "encode_column", refuse)
+    monkeypatch.setattr(BlobCodec, "decode_column", refuse)
+    key = {"id": next(_ids)}
+    blobs.insert1({**key, "x": None})
+    assert (blobs & key).fetch1("x") is None
+    key2 = {"id": next(_ids)}
+    blobs.insert1({**key2, "tag": "nothing"})
+    assert (blobs & key2).fetch1() == {**key2, "x": None, "tag": "nothing"}
+
+
+def test_squeeze_removes_singleton_dimensions(blobs):
+    key = {"id": next(_ids)}
+    blobs.insert1({**key, "x": np.arange(4.0).reshape(1, 4, 1)})
+    assert (blobs & key).fetch1("x").shape == (1, 4, 1)
+    assert (blobs & key).fetch1("x", squeeze=True).shape == (4,)
+    assert (blobs & key).to_dicts(squeeze=True)[0]["x"].shape == (4,)
+    assert (blobs & key).to_arrays("x", squeeze=True)[0].shape == (4,)
+
+
+def test_to_arrays_gives_one_object_per_row(blobs):
+    first, second = next(_ids), next(_ids)
+    blobs.insert([{"id": first, "x": np.ones(3)}, {"id": second, "x": np.zeros(3)}])
+    both = blobs & [{"id": first}, {"id": second}]
+    column = both.to_arrays("x")
+    assert column.dtype == object and column.shape == (2,)
+    assert_same(column[0], np.ones(3))
+    assert_same(column[1], np.zeros(3))
+    records = both.to_arrays()
+    assert records.dtype["x"] == np.dtype("O")
+    assert_same(records["x"][1], np.zeros(3))
+    keys, values = both.to_arrays("x", include_key=True)
+    assert keys == [{"id": first}, {"id": second}] and values.dtype == object
+    frame = both.to_pandas()
+    assert_same(frame.loc[second, "x"], np.zeros(3))
+
+
+def test_bulk_insert_and_fetch_keep_rows_apart(blobs):
+    rows = [
+        {"id": next(_ids), "x": np.full(i + 1, float(i)), "tag": f"bulk{i}"} for i in range(150)
+    ]
+    blobs.insert(rows)
+    fetched = (blobs & 'tag LIKE "bulk%%"').to_dicts()
+    assert len(fetched) == 150
+    for row, original in zip(fetched, rows, strict=True):
+        assert_same(row["x"], original["x"])
+
+
+def test_blob_columns_cannot_be_restricted_by_value(blobs):
+    with pytest.raises(dj.DataJointError, match="cannot be restricted by value"):
+        blobs & {"x": np.zeros(3)}
+    with pytest.raises(dj.DataJointError, match="cannot be restricted by value"):
+        blobs - {"id": 1, "x": 5}
+    key = {"id": next(_ids)}
+    blobs.insert1(key)
+    assert (blobs & {"x": None}).keys().count(key) == 1
+
+
+def test_blob_attributes_cannot_be_in_the_primary_key(schema):
+    with pytest.raises(dj.DataJointError, match="not allowed in the primary key"):
+
+        @schema
+        class BlobKey(dj.Manual):
+            definition = """
+            data : <blob>
+            """
+
+
+def test_preview_shows_a_placeholder_without_decoding(blobs, monkeypatch):
+    key = {"id": next(_ids)}
+    blobs.insert1({**key, "x": np.arange(10)})
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the preview decoded a blob")
+
+    monkeypatch.setattr(BlobCodec, "decode_column", refuse)
+    text = repr(blobs & key)
+    assert "<blob>" in text and str(key["id"]) in text
+    assert "&lt;blob&gt;" in (blobs & key)._repr_html_()
+
+
+def test_heading_exposes_the_codec(blobs):
+    heading = blobs.heading
+    attr = heading["x"]
+    assert attr.codec is dj.get_codec("blob")
+    assert attr.is_blob and attr.is_codec and attr.store is None
+    assert attr.type == "<blob>" and str(attr.type) == "<blob>"
+    assert heading.blobs == ["x"]
+    assert heading.non_blobs == ["id", "tag"]
+    assert heading.as_dtype == np.dtype([("id", "int64"), ("x", "O"), ("tag", "O")])
+    assert "x = null : <blob>  # any value" in blobs.describe()
+
+
+def test_a_fresh_connection_reads_the_marker(blobs, backend_name, tmp_path_factory):
+    key = {"id": next(_ids)}
+    blobs.insert1({**key, "x": {"a": [1, 2]}})
+    if backend_name == "sqlite":
+        other = dj.Connection(backend="sqlite", path=blobs.connection.conn_info["path"])
+    else:
+        other = open_connection(backend_name, tmp_path_factory)
+    try:
+        module = dj.virtual_schema(blobs.database, connection=other)
+        table = module.Blob
+        assert table.heading["x"].codec is dj.get_codec("blob")
+        assert (table & key).fetch1("x") == {"a": [1, 2]}
+    finally:
+        other.close()
