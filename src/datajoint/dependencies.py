@@ -102,6 +102,25 @@ class Dependencies:
                     pending.append(other)
         return self.graph
 
+    def load_upstream(self, schemas: list[str]) -> nx.MultiDiGraph:
+        """Load ``schemas`` and, until closure, every schema that their tables reference."""
+        pending = list(dict.fromkeys(schemas))
+        while pending:
+            schema = pending.pop()
+            if schema in self._loaded or schema in self.inaccessible:
+                continue
+            try:
+                with self.connection.savepoint():
+                    self.load([schema])
+            except AccessError:
+                self.inaccessible.add(schema)
+                continue
+            for node in list(self.graph):
+                parent_schema = split_node(node)[0]
+                if parent_schema not in self._loaded and parent_schema not in self.inaccessible:
+                    pending.append(parent_schema)
+        return self.graph
+
     def edges(self, parent: str, child: str) -> list[dict[str, Any]]:
         """The data of every foreign key from ``child`` to ``parent`` (one per constraint)."""
         return list(self.graph.get_edge_data(parent, child, default={}).values())
@@ -130,47 +149,76 @@ class Dependencies:
         nodes = nx.descendants(self.graph, node) | {node}
         return [n for n in self.topo_sort() if n in nodes]
 
-    def topo_sort(self, nodes: list[str] | None = None) -> list[str]:
-        """Topological order in which every part follows its master directly.
+    def ancestors(self, node: str) -> list[str]:
+        """``node`` and all its ancestors in topological order."""
+        nodes = nx.ancestors(self.graph, node) | {node}
+        return [n for n in self.topo_sort() if n in nodes]
 
-        A part's other parents come before its master (spec 08 §4.3): masters and their parts
-        are sorted as one unit. When that is impossible (a part referencing a descendant of
-        its master), parts are moved after their masters in the plain topological order.
+    def foreign_keys(
+        self, node: str, *, upward: bool, primary: bool | None = None
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """``(other node, edge data)`` per foreign key into (``upward``) or out of ``node``.
+
+        ``primary`` True keeps the foreign keys inside the child's primary key, False the
+        secondary ones, None all of them.
         """
-        graph = nx.DiGraph(self.graph if nodes is None else self.graph.subgraph(nodes))
-        unit: dict[str, str] = {}
-        for node in graph:
-            schema, table = split_node(node)
-            master = master_of(table)
-            master_node = node_name(schema, master) if master is not None else None
-            unit[node] = master_node if master_node is not None and master_node in graph else node
-        units = nx.DiGraph()
-        units.add_nodes_from(set(unit.values()))
-        units.add_edges_from((unit[a], unit[b]) for a, b in graph.edges if unit[a] != unit[b])
-        if nx.is_directed_acyclic_graph(units):
-            order = list(nx.lexicographical_topological_sort(graph))
-            members: dict[str, list[str]] = {}
-            for node in order:
-                members.setdefault(unit[node], []).append(node)
-            return [
-                node
-                for head in nx.lexicographical_topological_sort(units)
-                for node in [head, *(n for n in members[head] if n != head)]
-            ]
-        # a part references a descendant of its master: keep every foreign key in order (so
-        # leaves-first deletes and drops work) and put each part as soon after its master as
-        # its other parents allow
-        pending = {n: graph.in_degree(n) for n in graph}
-        ready = [n for n, d in pending.items() if d == 0]
-        done: set[str] = set()
-        result = []
-        while ready:
-            node = min(ready, key=lambda n: (not (unit[n] != n and unit[n] in done), n))
-            ready.remove(node)
-            done.add(node)
-            result.append(node)
-            for child in graph.successors(node):
-                pending[child] -= 1
-                if not pending[child]:
-                    ready.append(child)
-        return result
+        edges = (
+            self.graph.in_edges(node, data=True)
+            if upward
+            else self.graph.out_edges(node, data=True)
+        )
+        return [
+            (parent if upward else child, data)
+            for parent, child, data in edges
+            if primary is None or data["primary"] == primary
+        ]
+
+    def topo_sort(self, nodes: list[str] | None = None) -> list[str]:
+        """Topological order in which every part follows its master directly."""
+        return topo_sort(self.graph, nodes)
+
+
+def topo_sort(graph_: Any, nodes: list[str] | None = None) -> list[str]:
+    """The nodes of ``graph_`` (or only ``nodes``) in topological order, parts after masters.
+
+    A part's other parents come before its master (spec 08 §4.3): masters and their parts
+    are sorted as one unit. When that is impossible (a part referencing a descendant of
+    its master), parts are moved after their masters in the plain topological order.
+    """
+    graph = nx.DiGraph(graph_ if nodes is None else graph_.subgraph(nodes))
+    unit: dict[str, str] = {}
+    for node in graph:
+        schema, table = split_node(node)
+        master = master_of(table)
+        master_node = node_name(schema, master) if master is not None else None
+        unit[node] = master_node if master_node is not None and master_node in graph else node
+    units = nx.DiGraph()
+    units.add_nodes_from(set(unit.values()))
+    units.add_edges_from((unit[a], unit[b]) for a, b in graph.edges if unit[a] != unit[b])
+    if nx.is_directed_acyclic_graph(units):
+        order = list(nx.lexicographical_topological_sort(graph))
+        members: dict[str, list[str]] = {}
+        for node in order:
+            members.setdefault(unit[node], []).append(node)
+        return [
+            node
+            for head in nx.lexicographical_topological_sort(units)
+            for node in [head, *(n for n in members[head] if n != head)]
+        ]
+    # a part references a descendant of its master: keep every foreign key in order (so
+    # leaves-first deletes and drops work) and put each part as soon after its master as
+    # its other parents allow
+    pending = {n: graph.in_degree(n) for n in graph}
+    ready = [n for n, d in pending.items() if d == 0]
+    done: set[str] = set()
+    result = []
+    while ready:
+        node = min(ready, key=lambda n: (not (unit[n] != n and unit[n] in done), n))
+        ready.remove(node)
+        done.add(node)
+        result.append(node)
+        for child in graph.successors(node):
+            pending[child] -= 1
+            if not pending[child]:
+                ready.append(child)
+    return result

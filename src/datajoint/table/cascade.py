@@ -17,7 +17,6 @@ from ..dependencies import node_name, split_node
 from ..errors import DataJointError
 from ..query.conditions import And, Or, Semijoin
 from ..query.nodes import JoinSource, UnionSource
-from . import table as _table
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -88,7 +87,7 @@ class Cascade:
 
     # ---------------------------------------------------------------- building
     def table(self, node: str) -> Any:
-        return _table.FreeTable(self.connection, node)
+        return self.seed._sibling(node)
 
     def _restrict(self, node: str, operands: list[Any]) -> Any:
         literal = self._extra.get(node)

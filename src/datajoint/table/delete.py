@@ -15,7 +15,6 @@ from .. import utils
 from ..declare.ddl import drop_table
 from ..errors import AccessError, DataJointError, IntegrityError
 from ..query.compiler import compile_delete
-from . import table as _table
 from .cascade import Cascade, check_part_integrity, dependents, display_name, table_node
 
 logger = logging.getLogger("datajoint")
@@ -285,9 +284,9 @@ def drop(
         prompt = _safemode(connection)
     if prompt:
         for n in nodes:
-            print(f"{display_name(n)} ({_count(_table.FreeTable(connection, n), n)} rows)")
+            print(f"{display_name(n)} ({_count(table._sibling(n), n)} rows)")
         if utils.user_choice("Proceed?", default="no") != "yes":
             return
     for n in reversed(nodes):
-        drop_quick(_table.FreeTable(connection, n))
+        drop_quick(table._sibling(n))
     logger.info("Tables dropped: %s", ", ".join(display_name(n) for n in nodes))

@@ -15,6 +15,7 @@ from ..heading import Heading
 from ..query.expression import QueryExpression
 from . import delete as _delete
 from . import insert as _insert
+from . import navigation as _navigation
 from . import update as _update
 
 
@@ -250,6 +251,61 @@ class Table(QueryExpression, metaclass=TableMeta):
         """Check rows for insertion without touching the database (spec 04 §2.9)."""
         return _insert.validate(self, rows, ignore_extra_fields=ignore_extra_fields)
 
+    # ---------------------------------------------------------------- navigation
+    def _sibling(self, node: str) -> FreeTable:
+        """The table of dependency-graph node ``schema.table`` on this table's connection."""
+        return FreeTable(self.connection, node)
+
+    def _named(self, nodes: list[str], as_objects: bool) -> list[Any]:
+        if as_objects:
+            return [self._sibling(n) for n in nodes]
+        adapter = self.connection.adapter
+        return [adapter.table_ref(*n.split(".", 1)) for n in nodes]
+
+    def _linked(
+        self, upward: bool, primary: bool | None, as_objects: bool, foreign_key_info: bool
+    ) -> list[Any]:
+        found = _navigation.foreign_keys(self, upward=upward, primary=primary)
+        if foreign_key_info:
+            names = self._named([n for n, _ in found], as_objects)
+            return [(name, info) for name, (_, info) in zip(names, found, strict=True)]
+        return self._named(list(dict.fromkeys(n for n, _ in found)), as_objects)
+
+    def parents(
+        self, primary: bool | None = None, as_objects: bool = False, foreign_key_info: bool = False
+    ) -> list[Any]:
+        """The tables this table references through foreign keys.
+
+        Parameters
+        ----------
+        primary : True: only foreign keys inside the primary key; False: only secondary ones;
+            None: all.
+        as_objects : return ``FreeTable`` objects instead of full table names.
+        foreign_key_info : return ``(table, info)`` pairs, one per foreign key, where ``info``
+            holds ``attr_map`` (this table's attribute → the parent's), ``primary``,
+            ``aliased`` and ``multi``.
+        """
+        return self._linked(True, primary, as_objects, foreign_key_info)
+
+    def children(
+        self, primary: bool | None = None, as_objects: bool = False, foreign_key_info: bool = False
+    ) -> list[Any]:
+        """The tables that reference this table (options as in :meth:`parents`; ``attr_map``
+        maps the child's attributes to this table's)."""
+        return self._linked(False, primary, as_objects, foreign_key_info)
+
+    def ancestors(self, as_objects: bool = False) -> list[Any]:
+        """This table and every table it depends on, in topological order."""
+        return self._named(_navigation.lineage(self, upward=True), as_objects)
+
+    def descendants(self, as_objects: bool = False) -> list[Any]:
+        """This table and every table depending on it (across schemas), in topological order."""
+        return self._named(_navigation.lineage(self, upward=False), as_objects)
+
+    def parts(self, as_objects: bool = False) -> list[Any]:
+        """The part tables of this (master) table."""
+        return self._named(_navigation.parts(self), as_objects)
+
     def __repr__(self) -> str:
         try:
             return self.preview()
@@ -288,6 +344,11 @@ _CLASS_METHODS = (
     "update1",
     "validate",
     "alter",
+    "parents",
+    "children",
+    "ancestors",
+    "descendants",
+    "parts",
 )
 for _name in _CLASS_METHODS:
     setattr(Table, _name, on_class(getattr(Table, _name)))
