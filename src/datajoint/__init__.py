@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from . import errors
@@ -32,6 +33,7 @@ __all__ = [
     "Computed",
     "Connection",
     "DataJointError",
+    "Diagram",
     "FreeTable",
     "Heading",
     "Imported",
@@ -68,4 +70,7 @@ def __getattr__(name: str) -> Any:
         from .cli import cli
 
         return cli
+    if name in ("Diagram", "diagram"):
+        module = importlib.import_module(".diagram", __name__)
+        return module if name == "diagram" else module.Diagram
     raise AttributeError(f"module 'datajoint' has no attribute {name!r}")

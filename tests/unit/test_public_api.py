@@ -13,6 +13,7 @@ EXPECTED = {
     "Computed",
     "Connection",
     "DataJointError",
+    "Diagram",
     "FreeTable",
     "Heading",
     "Imported",

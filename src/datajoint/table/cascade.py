@@ -129,7 +129,7 @@ class Cascade:
             self.restricted[node] = restricted
             for child in deps.children(node):
                 for edge in deps.edges(node, child):
-                    operands[child].append(_through(restricted, edge))
+                    operands[child].append(through(restricted, edge))
                     incoming[child].append((node, edge))
 
     def _walk_up(self) -> bool:
@@ -146,7 +146,7 @@ class Cascade:
                 continue
             rows = self.restricted[node]
             for parent, child in reversed(list(pairwise(path))):
-                keys = _parent_keys(rows, deps.edges(parent, child))
+                keys = parent_keys(rows, deps.edges(parent, child))
                 known = self._extra.setdefault(parent, {})
                 new = {k: v for k, v in keys.items() if k not in known}
                 if new:
@@ -188,14 +188,14 @@ def _tables_read(query: Any) -> set[str]:
     return found
 
 
-def _through(parent: Any, edge: dict[str, Any]) -> Any:
+def through(parent: Any, edge: dict[str, Any]) -> Any:
     """The restricted parent's keys under the child's names for one foreign key (F2/F3)."""
     if edge["aliased"]:
         return parent.proj(**{c: p for c, p in edge["attr_map"].items() if c != p})
     return parent.proj()
 
 
-def _parent_keys(child: Any, edges: list[dict[str, Any]]) -> dict[tuple[Any, ...], dict[str, Any]]:
+def parent_keys(child: Any, edges: list[dict[str, Any]]) -> dict[tuple[Any, ...], dict[str, Any]]:
     """The parent keys referenced by the rows of ``child`` through ``edges`` (U2/U3)."""
     keys: dict[tuple[Any, ...], dict[str, Any]] = {}
     for edge in edges:
