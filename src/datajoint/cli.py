@@ -1,12 +1,38 @@
-"""The ``dj`` command: an interactive console with schemas loaded (spec 08 §6)."""
+"""The ``dj`` command (spec 08 §6): an interactive console, and subcommands for the shell.
+
+``dj`` alone starts a Python console with ``dj`` and the ``-s`` schemas loaded. Subcommands
+answer one question and exit: ``dj schemas``, ``dj tables SCHEMA``, ``dj describe SCHEMA
+TABLE``, ``dj progress SCHEMA`` and ``dj diagram SCHEMA [-o FILE]``. They exit with status 0
+on success, 1 when the database or DataJoint reports an error (the message goes to stderr), and
+2 for a malformed command line.
+"""
 
 from __future__ import annotations
 
 import argparse
 import code
-from collections.abc import Sequence
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import datajoint as dj
+
+from .errors import DataJointError
+from .table.tiers import tier_of
+
+_CONNECTION_OPTIONS = (
+    (("-u", "--user"), {"help": "database user"}),
+    (("-p", "--password"), {"help": "database password"}),
+    (("--host",), {"help": "database host (host:port allowed)"}),
+    (("--port",), {"type": int, "help": "database port"}),
+    (("--backend",), {"choices": ["mysql", "postgresql", "sqlite"], "help": "database backend"}),
+    (("--path",), {"help": "SQLite database file"}),
+)
+
+
+class CommandError(Exception):
+    """A subcommand failed: the message is printed after ``dj: error:``."""
 
 
 def _schema_spec(text: str) -> tuple[str, str]:
@@ -16,17 +42,21 @@ def _schema_spec(text: str) -> tuple[str, str]:
     return database, alias
 
 
+def _connection_arguments(parser: argparse.ArgumentParser, *, inherited: bool) -> None:
+    """Add the connection options; under a subcommand they do not reset what was given before."""
+    for flags, options in _CONNECTION_OPTIONS:
+        extra = {"default": argparse.SUPPRESS} if inherited else {}
+        parser.add_argument(*flags, **options, **extra)  # type: ignore[arg-type]
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="dj", description="DataJoint console", conflict_handler="resolve"
+        prog="dj",
+        description="DataJoint console (no command) and pipeline inspection commands.",
+        conflict_handler="resolve",
     )
     parser.add_argument("-V", "--version", action="version", version=f"datajoint {dj.__version__}")
-    parser.add_argument("-u", "--user", help="database user")
-    parser.add_argument("-p", "--password", help="database password")
-    parser.add_argument("--host", help="database host (host:port allowed)")
-    parser.add_argument("--port", type=int, help="database port")
-    parser.add_argument("--backend", choices=["mysql", "postgresql", "sqlite"])
-    parser.add_argument("--path", help="SQLite database file")
+    _connection_arguments(parser, inherited=False)
     parser.add_argument(
         "-s",
         "--schemas",
@@ -34,14 +64,181 @@ def _parser() -> argparse.ArgumentParser:
         action="extend",
         type=_schema_spec,
         metavar="DB:ALIAS",
-        help="load schemas as virtual modules",
+        help="load schemas as virtual modules into the console",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+
+    def command(name: str, summary: str, *positionals: tuple[str, str]) -> None:
+        sub = commands.add_parser(name, help=summary, description=summary)
+        for metavar, text in positionals:
+            sub.add_argument(metavar.lower(), metavar=metavar, help=text)
+        _connection_arguments(sub, inherited=True)
+
+    schema = ("SCHEMA", "schema (database) name")
+    command("schemas", "List the schemas on the database server.")
+    command("tables", "List a schema's tables in dependency order with tier and row count.", schema)
+    command(
+        "describe",
+        "Print the definition of a table.",
+        schema,
+        ("TABLE", "class name (Session, Session.Trial) or SQL name (session)"),
+    )
+    command("progress", "Show populate progress of a schema's auto-populated tables.", schema)
+    command("diagram", "Draw a schema's diagram: Mermaid text on stdout, or a file.", schema)
+    commands.choices["diagram"].add_argument(
+        "-o", "--output", metavar="FILE", help="write a .svg, .png or .mmd/.mermaid file instead"
     )
     return parser
 
 
-def cli(args: Sequence[str] | None = None) -> None:
-    """Parse the command line, load the requested schemas and start a console."""
-    options = _parser().parse_args(args)
+# ------------------------------------------------------------------------------ subcommands
+def _connect(options: argparse.Namespace) -> Any:
+    """A new connection from the options, falling back to ``dj.config`` and the environment."""
+    overrides = {
+        f"database__{key}": getattr(options, key, None)
+        for key in ("host", "port", "backend", "path")
+        if getattr(options, key, None)
+    }
+    with dj.config.override(**overrides):
+        user = options.user or dj.config["database.user"]
+        password = options.password or dj.config["database.password"]
+        backend = dj.config["database.backend"]
+        try:
+            return dj.Connection(user=user, password=password)
+        except DataJointError:
+            raise
+        except Exception as exc:  # the driver's own error: the server is not reachable
+            where = (
+                dj.config["database.path"] if backend == "sqlite" else dj.config["database.host"]
+            )
+            raise CommandError(f"cannot connect to the {backend} database at {where}: {exc}")
+
+
+def _module(connection: Any, schema: str) -> Any:
+    if schema not in dj.list_schemas(connection):
+        raise CommandError(f"schema `{schema}` does not exist (see `dj schemas`).")
+    return dj.VirtualModule(schema, schema, connection=connection)
+
+
+def _classes(module: Any) -> list[tuple[str, Any]]:
+    """``(class path, table class)`` of every table of the module, in dependency order."""
+    found: dict[str, tuple[str, Any]] = {}
+    for name, cls in vars(module).items():
+        if isinstance(cls, type) and issubclass(cls, dj.Table) and cls.database:
+            found[cls.table_name] = (name, cls)
+            for part_name in dir(cls):
+                part = getattr(cls, part_name)
+                if isinstance(part, type) and issubclass(part, dj.Part) and part._master is cls:
+                    found[part.table_name] = (f"{name}.{part_name}", part)
+    return [found[t] for t in module.schema.list_tables() if t in found]
+
+
+def _columns(rows: Sequence[tuple[str, ...]]) -> str:
+    """Aligned columns: the first left-aligned, the others (numbers) right-aligned."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for row in rows:
+        cells = [
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def _schemas(connection: Any, options: argparse.Namespace) -> None:
+    for name in dj.list_schemas(connection):
+        print(name)
+
+
+def _tables(connection: Any, options: argparse.Namespace) -> None:
+    module = _module(connection, options.schema)
+    rows = [("TABLE", "TIER", "ROWS")]
+    for path, cls in _classes(module):
+        rows.append((path, tier_of(cls.table_name) or "", str(len(cls()))))
+    if len(rows) == 1:
+        print(f"Schema `{options.schema}` has no tables.")
+        return
+    print(_columns(rows))
+
+
+def _find(module: Any, name: str) -> Any:
+    for path, cls in _classes(module):
+        if name in (path, cls.table_name):
+            return cls
+    for path, cls in _classes(module):
+        if name.replace("_", "").lower() == path.replace(".", "").lower():
+            return cls
+    known = ", ".join(path for path, _ in _classes(module)) or "none"
+    raise CommandError(
+        f"table `{name}` not found in schema `{module.schema.database}` (its tables: {known})."
+    )
+
+
+def _describe(connection: Any, options: argparse.Namespace) -> None:
+    module = _module(connection, options.schema)
+    table = _find(module, options.table)
+    context = dict(vars(module))
+    for parent in table().parents(as_objects=True):
+        if parent.database != options.schema and parent.database not in context:
+            # parents in other schemas are named ``schema.Class``
+            context[parent.database] = dj.VirtualModule(
+                parent.database, parent.database, connection=connection
+            )
+    print(table.describe(context=context), end="")
+
+
+def _progress(connection: Any, options: argparse.Namespace) -> None:
+    module = _module(connection, options.schema)
+    rows = [("TABLE", "DONE", "TOTAL", "REMAINING")]
+    for path, cls in _classes(module):
+        if cls.auto_populated:
+            remaining, total = cls().progress()
+            rows.append((path, str(total - remaining), str(total), str(remaining)))
+    if len(rows) == 1:
+        print(f"Schema `{options.schema}` has no Computed or Imported tables.")
+        return
+    print(_columns(rows))
+
+
+def _diagram(connection: Any, options: argparse.Namespace) -> None:
+    module = _module(connection, options.schema)
+    diagram = dj.Diagram(module, context=vars(module))
+    if options.output is None:
+        print(diagram.make_mermaid(), end="")
+        return
+    diagram.save(options.output)
+    print(f"Diagram of schema `{options.schema}` written to {options.output}", file=sys.stderr)
+
+
+COMMANDS: dict[str, Callable[[Any, argparse.Namespace], None]] = {
+    "schemas": _schemas,
+    "tables": _tables,
+    "describe": _describe,
+    "progress": _progress,
+    "diagram": _diagram,
+}
+
+
+def _run(options: argparse.Namespace) -> None:
+    # stdout carries the answer only (``dj diagram s > s.mmd``): no INFO lines
+    logger = logging.getLogger("datajoint")
+    level = logger.level
+    logger.setLevel(max(level, logging.WARNING))
+    try:
+        connection = _connect(options)
+        try:
+            COMMANDS[options.command](connection, options)
+        finally:
+            connection.close()
+    except (CommandError, DataJointError) as exc:
+        print(f"dj {options.command}: error: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+    finally:
+        logger.setLevel(level)
+
+
+def _console(options: argparse.Namespace) -> None:
     for key, value in (
         ("database.user", options.user),
         ("database.password", options.password),
@@ -64,3 +261,18 @@ def cli(args: Sequence[str] | None = None) -> None:
             banner.append(f"  {alias} -> {database}")
     code.interact("\n".join(banner), local=namespace, exitmsg="")
     raise SystemExit(0)
+
+
+def cli(args: Sequence[str] | None = None) -> None:
+    """Run the ``dj`` command with ``args`` (default: ``sys.argv[1:]``).
+
+    Without a subcommand it starts the console and raises ``SystemExit(0)`` when the console
+    ends; a subcommand returns None on success and raises ``SystemExit(1)`` (message on
+    stderr) on failure. Can be called repeatedly in one process: each subcommand opens and
+    closes its own connection and leaves ``dj.config`` unchanged.
+    """
+    options = _parser().parse_args(args)
+    if options.command is None:
+        _console(options)
+    else:
+        _run(options)

@@ -338,6 +338,8 @@ class Schema:
                 frame = inspect.currentframe()
                 into = frame.f_back.f_locals if frame and frame.f_back else {}
         database = self._require()
+        # generated classes belong to the module they are made into (labels, describe())
+        namespace = {"definition": "", "__module__": into.get("__name__", __name__)}
         existing = {
             (getattr(v, "database", None), _safe_table_name(v)): v
             for v in into.values()
@@ -349,7 +351,7 @@ class Schema:
                 continue
             if (database, name) not in existing:
                 cls = cast(
-                    "type[Table]", type(to_camel_case(name), (_TIERS[tier],), {"definition": ""})
+                    "type[Table]", type(to_camel_case(name), (_TIERS[tier],), dict(namespace))
                 )
                 cls._table_name = name
                 cls.database = database
@@ -367,7 +369,7 @@ class Schema:
                 )
             # a master was found, so master_name is not None
             part_name = to_camel_case(name[len(master_name) + 2 :])  # type: ignore[arg-type]
-            part = cast("type[Part]", type(part_name, (Part,), {"definition": ""}))
+            part = cast("type[Part]", type(part_name, (Part,), dict(namespace)))
             part._master = master
             part._table_name = name
             part.database = database
@@ -462,6 +464,8 @@ class VirtualModule(types.ModuleType):
             self.__dict__.update(add_objects)
         self.__dict__["schema"] = schema
         schema.make_classes(into=self.__dict__)
+        if schema.context is None:
+            schema.context = self.__dict__  # resolves parents to class names in describe()
 
 
 def virtual_schema(

@@ -2,24 +2,37 @@
 
 from __future__ import annotations
 
+import types
 from typing import Any
 
 from ..heading import ForeignKey, Heading
 
 
-def _class_names(context: dict[str, Any] | None) -> dict[tuple[str, str], str]:
+def _table_classes(namespace: dict[str, Any], prefix: str) -> dict[tuple[str, str], str]:
     names: dict[tuple[str, str], str] = {}
-    for name, obj in (context or {}).items():
-        if isinstance(obj, type) and getattr(obj, "database", None):
+    for name, obj in list(namespace.items()):
+        if isinstance(obj, type) and isinstance(obj.__dict__.get("database"), str):
             table: Any = obj  # a table class: `database`, `table_name` are set dynamically
             try:
-                names[(table.database, table.table_name)] = name
+                names[(table.database, table.table_name)] = prefix + name
             except Exception:
                 continue
             for part_name, part in vars(obj).items():
                 if isinstance(part, type) and getattr(part, "_master", None) is obj:
                     part_table: Any = part
-                    names[(table.database, part_table.table_name)] = f"{name}.{part_name}"
+                    names[(table.database, part_table.table_name)] = f"{prefix}{name}.{part_name}"
+    return names
+
+
+def _class_names(context: dict[str, Any] | None) -> dict[tuple[str, str], str]:
+    """Class paths of the tables in ``context``: its classes, then ``module.Class`` for the
+    classes of modules in it (e.g. virtual modules of other schemas)."""
+    names: dict[tuple[str, str], str] = {}
+    for name, obj in (context or {}).items():
+        if isinstance(obj, types.ModuleType) and not name.startswith("_"):
+            for key, path in _table_classes(vars(obj), name + ".").items():
+                names.setdefault(key, path)
+    names.update(_table_classes(context or {}, ""))
     return names
 
 
@@ -53,6 +66,7 @@ def describe_heading(heading: Heading, names: dict[tuple[str, str], str]) -> str
     # `_singleton` key inherited from a singleton table) still is
     described = [a for a in heading.all_attributes if not a.is_hidden or a.name in fk_of]
     in_key = True
+    attributes: list[tuple[int, str, str, str]] = []  # line number, name, type, comment
     for i, attr in enumerate(described):
         if in_key and not attr.in_key:
             lines.append("---")
@@ -74,10 +88,10 @@ def describe_heading(heading: Heading, names: dict[tuple[str, str], str]) -> str
             lines.append(f"-> {opts}{_reference(fk, names)}")
             continue
         default = attr.display_default
-        text = f"{attr.name}{f' = {default}' if default is not None else ''} : {attr.type_text}"
-        if attr.comment:
-            text += f"  # {attr.comment}"
-        lines.append(text)
+        name = f"{attr.name}{f' = {default}' if default is not None else ''}"
+        attributes.append((len(lines), name, attr.type_text, attr.comment or ""))
+        lines.append("")
+    _align(lines, attributes)
     if in_key and heading.secondary_attributes == [] and not heading.primary_key:
         lines.append("---")
     for index in heading.indexes:
@@ -86,3 +100,14 @@ def describe_heading(heading: Heading, names: dict[tuple[str, str], str]) -> str
         parts = ", ".join(index.parts)
         lines.append(f"{'UNIQUE ' if index.unique else ''}INDEX ({parts})")
     return "\n".join(lines) + "\n"
+
+
+def _align(lines: list[str], attributes: list[tuple[int, str, str, str]]) -> None:
+    """Write the attribute lines with names, types and comments in aligned columns."""
+    name_width = max((len(name) for _, name, _, _ in attributes), default=0)
+    type_width = max((len(t) for _, _, t, comment in attributes if comment), default=0)
+    for number, name, type_text, comment in attributes:
+        text = f"{name.ljust(name_width)} : {type_text}"
+        if comment:
+            text = f"{text.ljust(name_width + 3 + type_width)}  # {comment}"
+        lines[number] = text

@@ -205,11 +205,15 @@ class Table(QueryExpression, metaclass=TableMeta):
     def describe(self, context: dict[str, Any] | None = None, printout: bool = False) -> str:
         """The definition that re-declares this table (spec 01 §7.6).
 
-        ``context`` resolves parent tables to class names; default: the class's module.
+        ``context`` resolves parent tables to class names; default: the class's module and
+        its schema's context (the namespace of a virtual module).
         """
         if context is None:
             module = sys.modules.get(type(self).__module__)
             context = dict(vars(module)) if module is not None else {}
+            schema = self.connection.schemas.get(self.database)
+            if schema is not None and schema.context:
+                context = {**schema.context, **context}
         text = describe(self, context)
         if printout:
             print(text)
