@@ -19,6 +19,7 @@ from typing import Any
 import datajoint as dj
 
 from .errors import DataJointError
+from .log import StdStreamHandler
 from .table.tiers import tier_of
 
 _CONNECTION_OPTIONS = (
@@ -208,7 +209,7 @@ def _diagram(connection: Any, options: argparse.Namespace) -> None:
         print(diagram.make_mermaid(), end="")
         return
     diagram.save(options.output)
-    print(f"Diagram of schema `{options.schema}` written to {options.output}", file=sys.stderr)
+    print(f"Diagram of schema `{options.schema}` written to {options.output}")
 
 
 COMMANDS: dict[str, Callable[[Any, argparse.Namespace], None]] = {
@@ -221,10 +222,14 @@ COMMANDS: dict[str, Callable[[Any, argparse.Namespace], None]] = {
 
 
 def _run(options: argparse.Namespace) -> None:
-    # stdout carries the answer only (``dj diagram s > s.mmd``): no INFO lines
+    # stdout carries the answer only (``dj diagram s > s.mmd``): warnings go to stderr
     logger = logging.getLogger("datajoint")
     level = logger.level
     logger.setLevel(max(level, logging.WARNING))
+    handlers = [h for h in logger.handlers if isinstance(h, StdStreamHandler)]
+    previous = [h.use_stderr for h in handlers]
+    for handler in handlers:
+        handler.use_stderr = True
     try:
         connection = _connect(options)
         try:
@@ -236,6 +241,8 @@ def _run(options: argparse.Namespace) -> None:
         raise SystemExit(1) from None
     finally:
         logger.setLevel(level)
+        for handler, use_stderr in zip(handlers, previous, strict=True):
+            handler.use_stderr = use_stderr
 
 
 def _console(options: argparse.Namespace) -> None:

@@ -57,28 +57,54 @@ def preview(query: Any, limit: int | None = None, width: int | None = None) -> s
     return text
 
 
+# Colours inherit the page's text colour; borders and shading are translucent, so the table
+# reads on light and dark notebook themes alike.
+_STYLE = (
+    "<style>"
+    ".dj-preview{max-height:32em;max-width:100%;overflow:auto;display:inline-block;"
+    "border:1px solid rgba(128,128,128,.35);border-radius:4px}"
+    ".dj-preview table.dj-table{border-collapse:collapse;font-size:12px;color:inherit;"
+    "background:transparent;margin:0}"
+    ".dj-preview .dj-table th,.dj-preview .dj-table td{padding:3px 8px;text-align:left;"
+    "white-space:nowrap;border-bottom:1px solid rgba(128,128,128,.25);color:inherit}"
+    ".dj-preview .dj-table thead th{position:sticky;top:0;background:rgba(128,128,128,.18);"
+    "backdrop-filter:blur(6px);font-weight:normal}"
+    ".dj-preview .dj-table th.key{font-weight:bold}"
+    ".dj-preview .dj-table th[title]{text-decoration:underline dotted;cursor:help}"
+    ".dj-preview .dj-table tbody tr:nth-child(even){background:rgba(128,128,128,.07)}"
+    ".dj-preview .dj-table td.placeholder{opacity:.6;font-style:italic}"
+    ".dj-preview-footer{font-size:11px;opacity:.75;margin:2px 0 0 2px}"
+    ".dj-preview-footer p{margin:0}"
+    "</style>"
+)
+
+
 def repr_html(query: Any) -> str:
-    """An HTML table for Jupyter."""
+    """An HTML table for Jupyter: attribute comments as header tooltips, scrollable when wide
+    or long, readable on light and dark themes."""
     limit, _, show_count = _settings(query, None, None)
     heading = query.heading
     shown, data, n = _rows(query, limit)
-    style = (
-        "<style>.dj-table{border-collapse:collapse}.dj-table th,.dj-table td"
-        "{padding:2px 8px;border:1px solid #ddd}.dj-table th.key{font-weight:bold}</style>"
-    )
-    head = "".join(
-        f'<th class="{"key" if heading[a].in_key else ""}">{html.escape(a)}</th>'
-        for a in heading.names
-    )
+
+    def header(a: str) -> str:
+        attr = heading[a]
+        title = f' title="{html.escape(attr.comment)}"' if attr.comment else ""
+        css = ' class="key"' if attr.in_key else ""
+        return f"<th{css}{title}>{html.escape(a)}</th>"
+
+    def cell(row: dict[str, Any], a: str) -> str:
+        if a not in shown:
+            return f'<td class="placeholder">{html.escape(_placeholder(heading[a]))}</td>'
+        return f"<td>{html.escape(str(row[a]))}</td>"
+
+    head = "".join(header(a) for a in heading.names)
     body = "".join(
-        "<tr>"
-        + "".join(
-            f"<td>{html.escape(str(row[a]) if a in shown else _placeholder(heading[a]))}</td>"
-            for a in heading.names
-        )
-        + "</tr>"
-        for row in data[:limit]
+        "<tr>" + "".join(cell(row, a) for a in heading.names) + "</tr>" for row in data[:limit]
     )
     more = "<p>...</p>" if n > limit else ""
     total = f"<p>Total: {len(query)}</p>" if show_count else ""
-    return f'{style}<table class="dj-table"><tr>{head}</tr>{body}</table>{more}{total}'
+    footer = f'<div class="dj-preview-footer">{more}{total}</div>' if more or total else ""
+    return (
+        f'{_STYLE}<div class="dj-preview"><table class="dj-table"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table></div>{footer}"
+    )
