@@ -13,6 +13,7 @@ import argparse
 import code
 import logging
 import sys
+import types
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -283,3 +284,18 @@ def cli(args: Sequence[str] | None = None) -> None:
         _console(options)
     else:
         _run(options)
+
+
+class _CallableModule(types.ModuleType):
+    """This module, callable as :func:`cli`.
+
+    Importing ``datajoint.cli`` binds the *module* to the package attribute ``dj.cli``, which
+    would hide the lazily resolved function after the first call; calling the module runs
+    the command, so ``dj.cli(args=[...])`` works any number of times.
+    """
+
+    def __call__(self, args: Sequence[str] | None = None) -> None:
+        cli(args)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 import datajoint as dj
 
 
@@ -63,3 +65,34 @@ def test_schema_loaded_as_module(tmp_path) -> None:
     assert out.returncode == 0, out.stderr
     assert "[{'thing_id': 7}]" in out.stdout
     assert "things -> clidb" in out.stderr
+
+
+def test_every_subcommand_has_help() -> None:
+    for command, words in (
+        ("schemas", "List the schemas"),
+        ("tables", "SCHEMA"),
+        ("describe", "TABLE"),
+        ("progress", "populate progress"),
+        ("diagram", "--output"),
+    ):
+        out = run([command, "--help"])
+        assert out.returncode == 0, out.stderr
+        assert f"usage: dj {command}" in out.stdout and words in out.stdout
+    overview = run(["--help"]).stdout
+    for command in ("schemas", "tables", "describe", "progress", "diagram"):
+        assert command in overview
+
+
+def test_python_dash_m_datajoint() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "datajoint", "--version"], capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0 and out.stdout.strip() == f"datajoint {dj.__version__}"
+
+
+def test_version_can_be_asked_repeatedly_in_process(capsys) -> None:
+    for _ in range(3):
+        with pytest.raises(SystemExit) as exit_:
+            dj.cli(args=["-V"])
+        assert exit_.value.code == 0
+        assert capsys.readouterr().out.strip() == f"datajoint {dj.__version__}"

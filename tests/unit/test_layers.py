@@ -37,6 +37,7 @@ LAYERS = {
     "cli": 8,
     "migrate": 8,
     "__init__": 8,
+    "__main__": 8,
 }
 
 # words that only make sense in one SQL dialect
