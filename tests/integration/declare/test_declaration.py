@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import re
 import types
 import uuid
 import warnings
@@ -394,8 +395,12 @@ def test_describe_declares_an_identical_table(lab, backend_name, tmp_path_factor
         assert "created = CURRENT_TIMESTAMP : datetime" in session_text
         subject_text = lab.Subject.describe(context=context)
         assert subject_text.startswith('# experimental animals: it\'s a "mouse" ☃ 100%\n')
-        assert "subject_id : int32  # unique animal id" in subject_text
-        assert "sex = \"U\" : enum('F', 'M', 'U')" in subject_text
+        # names, types and comments are aligned in columns
+        lines = subject_text.splitlines()
+        assert re.fullmatch(r"subject_id +: int32 +# unique animal id", lines[1])
+        assert re.search(r"^sex = \"U\" +: enum\('F', 'M', 'U'\)", subject_text, re.MULTILINE)
+        columns = {line.index(" : ") for line in lines if " : " in line}
+        assert len(columns) == 1
         assert "UNIQUE INDEX (notes, weight)" in subject_text
         assert "_job" not in lab.Summary.describe(context=context)
     finally:
