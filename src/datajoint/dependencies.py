@@ -76,6 +76,20 @@ class Dependencies:
                     )
         return self.graph
 
+    def _load_readable(self, schema: str) -> bool:
+        """Load one schema; False (and recorded as inaccessible) when this user cannot read it.
+
+        Its tables then stay out of the graph, and the database refuses operations that would
+        need them (reported by the caller).
+        """
+        try:
+            with self.connection.savepoint():
+                self.load([schema])
+        except AccessError:
+            self.inaccessible.add(schema)
+            return False
+        return True
+
     def load_downstream(self, schemas: list[str]) -> nx.MultiDiGraph:
         """Load ``schemas`` and, until closure, every schema with foreign keys into them.
 
@@ -89,13 +103,7 @@ class Dependencies:
             if schema in seen:
                 continue
             seen.add(schema)
-            try:
-                with self.connection.savepoint():
-                    self.load([schema])
-            except AccessError:
-                # a schema this user may not read: its tables stay out of the graph, and the
-                # database refuses operations that would need them (reported by the caller)
-                self.inaccessible.add(schema)
+            if not self._load_readable(schema):
                 continue
             for other in adapter.referencing_schemas(self.connection.query, schema):
                 if other not in seen:
@@ -109,11 +117,7 @@ class Dependencies:
             schema = pending.pop()
             if schema in self._loaded or schema in self.inaccessible:
                 continue
-            try:
-                with self.connection.savepoint():
-                    self.load([schema])
-            except AccessError:
-                self.inaccessible.add(schema)
+            if not self._load_readable(schema):
                 continue
             for node in list(self.graph):
                 parent_schema = split_node(node)[0]
