@@ -3,6 +3,8 @@ types, and the key context insert and fetch pass to codecs (spec 02 §6)."""
 
 from __future__ import annotations
 
+import re
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -113,7 +115,7 @@ def test_graph_codec_declares_inserts_fetches(schema):
     assert isinstance(attr.codec, GraphCodec)
     assert attr.type == "<test_graph>" and not attr.is_blob  # its first dtype is a codec
     assert attr.storage.type == "bytes"
-    assert "g : <test_graph>" in Network.describe()
+    assert re.search(r"^g +: <test_graph>$", Network.describe(), re.MULTILINE)  # aligned
     Network.insert1({"net_id": 1, "g": graph(1)})
     Network.insert1({"net_id": 2, "g": graph(2), "other": graph(3)})
     rows = Network.to_dicts()
