@@ -241,9 +241,9 @@ class Backend(ABC):
 
     @staticmethod
     def json_path_elements(path: str) -> list[str]:
-        """``a.b[0]`` → ``["a", "b", "0"]`` (PostgreSQL's path-element form)."""
-        text = path[1:].lstrip(".") if path.startswith("$") else path
-        return [p for p in re.split(r"[.\[\]]+", text) if p]
+        """``a."b c"[0]`` → ``["a", "b c", "0"]`` (PostgreSQL's path-element form)."""
+        text = path[1:] if path.startswith("$") else path
+        return [next(g for g in m if g) for m in _JSON_PATH_ELEMENT.findall(text)]
 
     def _json_type(self, type_name: str | None, schema: str = "") -> str | None:
         if type_name is None:
@@ -531,6 +531,7 @@ _CATALOG_KINDS = [
     (r"^enum", T.ENUM),
 ]
 
+_JSON_PATH_ELEMENT = re.compile(r'\.?"([^"]*)"|\.?([A-Za-z_]\w*)|\[(\d+)\]')
 _TIME_RE = re.compile(r"^(-)?(\d+):(\d\d):(\d\d)(?:\.(\d+))?$")
 
 

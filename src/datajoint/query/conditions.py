@@ -16,7 +16,7 @@ from ..errors import DataJointError
 from ..heading import Attribute, Heading
 from . import sqlfrag
 from .lineage import check_lineage, check_same_connection
-from .nodes import JsonPath, json_path
+from .nodes import JsonPath, restriction_key
 
 
 @dataclass(frozen=True)
@@ -220,15 +220,12 @@ def bind(operand: Any, ctx: Context, negate: bool = False) -> Condition:
 
 
 def _equals(pairs: Iterable[tuple[Any, Any]], ctx: Context, negate: bool) -> Condition:
-    attributes = ctx.heading.attributes
     items: list[tuple[Any, Any]] = []
     for k, v in pairs:
-        if k in attributes:
-            if attributes[k].codec is not None and v is not None:
-                raise _codec_restriction(attributes[k])
-            items.append((attributes[k], v))
-        elif isinstance(k, str) and "." in k and (path := json_path(k, ctx.heading)):
-            items.append((path, v))
+        if isinstance(k, str) and (target := restriction_key(k, ctx.heading)) is not None:
+            if isinstance(target, Attribute) and target.codec is not None and v is not None:
+                raise _codec_restriction(target)
+            items.append((target, v))
     if not items:
         return Always(not negate)
     return Equals(tuple(items), negate)

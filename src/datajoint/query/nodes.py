@@ -37,12 +37,18 @@ class JsonPath:
     cast: str | None = None
 
 
-_JSON_KEY = re.compile(r"^([A-Za-z_]\w*)((?:\.[A-Za-z_]\w*|\[\d+\])+)(?::(.+))?$")
+_JSON_SEGMENT = r'\.[A-Za-z_]\w*|\."[^"\\]+"|\[\d+\]'
+_JSON_KEY = re.compile(rf"^([A-Za-z_]\w*)((?:{_JSON_SEGMENT})+)(?::(.+))?$")
+_FIRST_PART = re.compile(r"^\s*([^.\[:]*)")
 _CASTS = {"unsigned": "uint64", "signed": "int64", "double": "float64", "float": "float32"}
 
 
 def json_path(text: str, heading: Heading) -> JsonPath | None:
-    """``car.headlights[0].side:varchar(8)`` on a JSON attribute → a JsonPath, else None."""
+    """``car.headlights[0].side:varchar(8)`` on a JSON attribute → a JsonPath, else None.
+
+    Path segments are ``.name``, ``."any key"`` (double-quoted: any characters but ``"`` and
+    ``\\``) and ``[index]``; an optional ``:type`` casts the extracted value.
+    """
     m = _JSON_KEY.match(text.strip())
     if m is None or m.group(1) not in heading.attributes or not heading[m.group(1)].json:
         return None
@@ -50,7 +56,41 @@ def json_path(text: str, heading: Heading) -> JsonPath | None:
     if cast is not None:
         cast = cast.strip()
         cast = _CASTS.get(cast.lower(), re.sub(r"^char\b", "varchar", cast, flags=re.I))
+        try:
+            T.parse_type(cast)
+        except DataJointError:
+            return None
     return JsonPath(m.group(1), m.group(2).lstrip("."), cast)
+
+
+def restriction_key(text: str, heading: Heading) -> Attribute | JsonPath | None:
+    """The attribute or JSON path that a dict-restriction key names (spec 03 §3.3).
+
+    None when the key's first part (before the first ``.``, ``[`` or ``:``) is not a visible
+    attribute: such keys are ignored. A key whose first part is a visible attribute must be
+    exactly that attribute or a valid JSON path on a ``json`` attribute; anything else raises
+    (ignoring it would widen the restriction, e.g. turn a delete into deleting every row).
+    """
+    attribute = heading.attributes.get(text)
+    if attribute is not None:
+        return attribute
+    first = _FIRST_PART.match(text)
+    if first is None or first.group(1).strip() not in heading.attributes:
+        return None
+    name = first.group(1).strip()
+    path = json_path(text, heading)
+    if path is not None:
+        return path
+    if not heading.attributes[name].json:
+        raise DataJointError(
+            f"Invalid restriction key {text!r}: `{name}` is not a json attribute, so it has no "
+            f"JSON path. Restrict by {name!r} itself."
+        )
+    raise DataJointError(
+        f"Invalid restriction key {text!r}: not a valid JSON path on the json attribute "
+        f"`{name}`. Write the path as {name}.key.sub[0] (optionally :type); quote keys that "
+        f'are not plain names, as in {name}."my-key".'
+    )
 
 
 @dataclass(frozen=True)
