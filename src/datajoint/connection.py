@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 import warnings
 from collections.abc import Iterator, Sequence
 from typing import Any, Literal
@@ -19,6 +20,7 @@ from .settings import config as global_config
 logger = logging.getLogger("datajoint")
 
 _VERSION = "2.0.0"
+_IDLE_SECONDS = 30.0  # a write after this long idle checks the connection first
 
 
 def _config_value(config: Any, key: str, default: Any = None) -> Any:
@@ -127,6 +129,9 @@ class Connection:
         }
         self.schemas: dict[str, Any] = {}
         self._in_transaction = False
+        self._doomed: BaseException | None = None  # the error that ended the open transaction
+        self._guard_open = False  # a statement savepoint is set (see _execute_guarded)
+        self._last_used = time.monotonic()
         self._savepoints = 0
         self._driver: Any = None
         self._catalog: Any = None
@@ -139,6 +144,8 @@ class Connection:
         """(Re)open the driver connection."""
         self._driver = self.adapter.connect(self._info)
         self._in_transaction = False
+        self._doomed = None
+        self._guard_open = False
         self.connection_id = self.adapter.connection_id(self._driver)
         logger.info("DataJoint %s connected to %s", _VERSION, self._describe_target(), stacklevel=2)
 
@@ -149,10 +156,22 @@ class Connection:
         return f"{self._info.user}@{self._info.host}:{self._info.port}{db}"
 
     def close(self) -> None:
+        """Close the driver connection.
+
+        Inside a transaction, the transaction stays open but lost: every statement raises
+        until it is ended (``cancel_transaction()``, or leaving the ``transaction`` block),
+        so that nothing after the loss runs outside it. The next statement after that reopens
+        the connection.
+        """
         if self._driver is not None:
             self.adapter.close(self._driver)
         self._driver = None
-        self._in_transaction = False
+        self._guard_open = False
+        if self._in_transaction and self._doomed is None:
+            self._doomed = errors.LostConnectionError(
+                "Connection was lost during a transaction. The database rolled the transaction "
+                "back: nothing of it was committed."
+            )
 
     def ping(self) -> None:
         """Round trip to the server; raises LostConnectionError when it is dead."""
@@ -201,40 +220,98 @@ class Connection:
         """Execute one statement and return its cursor.
 
         ``args`` binds values to ``%s`` placeholders; ``args=None`` sends ``sql`` verbatim.
-        Driver errors are translated into DataJoint errors.
+        Driver errors are translated into DataJoint errors. After a lost connection, the
+        connection is reopened; the statement is sent again only when it cannot have changed
+        data (a read) or was never sent (spec 08 §2.4).
         """
+        if self._doomed is not None:
+            raise self._doomed_error()
         if reconnect is None:
             reconnect = bool(_config_value(self._config, "database.reconnect", True))
         logger.debug("%s", sql[:300])
+        if (
+            reconnect
+            and time.monotonic() - self._last_used > _IDLE_SECONDS
+            and not self._in_transaction
+            and not self.adapter.cannot_change_data(sql)
+        ):
+            self._reopen_if_dead()
         try:
             cursor = self._execute(sql, args, suppress_warnings)
-        except errors.LostConnectionError:
+        except errors.LostConnectionError as lost:
             if not reconnect:
                 raise
+            never_sent = self._driver is None or getattr(lost, "statement_sent", True) is False
+            if self._in_transaction:
+                self.close()  # the transaction is lost with the connection (see close)
+                raise self._doomed_error() from lost
             logger.warning("Reconnecting to database server.")
-            was_in_transaction = self._in_transaction
             self.close()
             self.connect()
-            if was_in_transaction:
-                raise errors.LostConnectionError("Connection was lost during a transaction.")
+            if not never_sent and not self.adapter.cannot_change_data(sql):
+                raise errors.LostConnectionError(
+                    "Connection was lost while the server ran a statement that changes data, so "
+                    "its outcome is unknown: it may or may not have been applied. The statement "
+                    "was not sent again; check the data before repeating it.",
+                    sql[:300],
+                ) from lost
             cursor = self._execute(sql, args, suppress_warnings)
         return DictCursor(cursor) if as_dict else cursor
 
+    def _reopen_if_dead(self) -> None:
+        """Before a write on a connection that was idle: a server may have dropped it
+        meanwhile (idle timeouts), and a write sent on it could not be retried safely."""
+        if self._driver is not None and not self.adapter.ping(self._driver):
+            logger.warning("Reconnecting to database server.")
+            self.close()
+            self.connect()
+
     def _execute(self, sql: str, args: Sequence[Any] | None, suppress_warnings: bool) -> Any:
-        if self._driver is None:
+        driver = self._driver
+        if driver is None:
             raise errors.LostConnectionError("Server connection lost", "connection is closed")
         self.statement_count += 1
+        guard = self._in_transaction and self.adapter.statement_guard
         try:
-            if suppress_warnings:
-                with warnings.catch_warnings():
+            with warnings.catch_warnings() if suppress_warnings else contextlib.nullcontext():
+                if suppress_warnings:
                     warnings.simplefilter("ignore")
-                    return self.adapter.execute(self._driver, sql, args)
-            return self.adapter.execute(self._driver, sql, args)
+                cursor = (
+                    self._execute_guarded(driver, sql, args)
+                    if guard
+                    else self.adapter.execute(driver, sql, args)
+                )
+            self._last_used = time.monotonic()
+            return cursor
         except self.adapter.driver_errors as exc:
             translated = self.adapter.translate_error(exc, sql)
+            if self._in_transaction and not isinstance(translated, errors.LostConnectionError):
+                guarded = guard and self._guard_open
+                if not self.adapter.recover_statement(driver, exc, guarded):
+                    self._doomed = translated if translated is not None else exc
             if translated is None:
                 raise
             raise translated from exc
+
+    def _execute_guarded(self, driver: Any, sql: str, args: Sequence[Any] | None) -> Any:
+        """Inside a transaction on a backend where a failed statement aborts the transaction
+        (PostgreSQL), each statement runs behind a savepoint, so that a failure undoes only
+        that statement, as on MySQL."""
+        control = self.adapter.transaction_control(sql)
+        if control == "end":
+            return self.adapter.execute(driver, sql, args)
+        release, self._guard_open = self._guard_open, control is None
+        return self.adapter.execute_guarded(driver, sql, args, release=release, guard=not control)
+
+    def _doomed_error(self) -> errors.DataJointError:
+        cause = self._doomed
+        message = (
+            f"{cause} The transaction can no longer be used: leave the transaction block "
+            "(or call cancel_transaction()) and run it again."
+        )
+        if isinstance(cause, errors.DataJointError):
+            return type(cause)(message)
+        return errors.QueryError(message)
 
     def get_user(self) -> str:
         user: str = self.query(self.adapter.current_user_sql(), None).fetchone()[0]
@@ -243,15 +320,22 @@ class Connection:
     # ---------------------------------------------------------------- transactions
     @property
     def in_transaction(self) -> bool:
-        return self._in_transaction and self._driver is not None
+        """True between start and commit/cancel, also when the transaction was lost (then
+        every statement raises until it is ended)."""
+        return self._in_transaction
 
     def start_transaction(self) -> None:
         if self.in_transaction:
             raise errors.DataJointError("Nested connections are not supported.")
         self.query(self.adapter.begin_sql(), None)
         self._in_transaction = True
+        self._guard_open = False
 
     def commit_transaction(self) -> None:
+        if self._doomed is not None:
+            error = self._doomed_error()
+            self.cancel_transaction()
+            raise error
         try:
             self.query("COMMIT", None)
         except BaseException:
@@ -260,13 +344,22 @@ class Connection:
                 self.cancel_transaction()
             raise
         self._in_transaction = False
+        self._guard_open = False
 
     def cancel_transaction(self) -> None:
+        doomed, self._doomed = self._doomed, None
         try:
-            if self._driver is not None:
+            if self._driver is not None and doomed is None:
                 self.query("ROLLBACK", None, reconnect=False)
+            elif self._driver is not None:
+                # the database already rolled the transaction back (or the connection that
+                # held it is gone): only make sure nothing is left open
+                with contextlib.suppress(Exception):
+                    if self.adapter.transaction_open(self._driver):
+                        self.adapter.execute(self._driver, "ROLLBACK", None)
         finally:
             self._in_transaction = False
+            self._guard_open = False
 
     @contextlib.contextmanager
     def savepoint(self) -> Iterator[Connection]:

@@ -10,6 +10,7 @@
         │   ├── AccessError                 insufficient privileges
         │   ├── DuplicateError              duplicate primary/unique key
         │   ├── IntegrityError              foreign-key constraint violated
+        │   ├── QueryCanceledError          statement canceled: by a user, a timeout or a lock wait
         │   ├── UnknownAttributeError       unknown column
         │   │   └── UnknownFieldError       (also a KeyError) unknown attribute in an insert row
         │   └── MissingAttributeError       NOT NULL column without value
@@ -36,7 +37,13 @@ class DataJointError(Exception):
 
 
 class LostConnectionError(DataJointError):
-    """The connection to the database server was lost or could not be used."""
+    """The connection to the database server was lost or could not be used.
+
+    ``statement_sent`` is False when the driver refused the statement before sending it (a
+    connection already known to be closed), so it cannot have run.
+    """
+
+    statement_sent: bool = True
 
 
 class QueryError(DataJointError):
@@ -57,6 +64,13 @@ class DuplicateError(QueryError):
 
 class IntegrityError(QueryError):
     """A foreign-key constraint was violated."""
+
+
+class QueryCanceledError(QueryError):
+    """The server (or SQLite) canceled the statement before it finished: a cancel request
+    (``KILL QUERY``, ``pg_cancel_backend``, an interrupt), a statement timeout
+    (``max_statement_time``, ``statement_timeout``) or a lock wait timeout. Nothing of the
+    statement was applied."""
 
 
 class UnknownAttributeError(QueryError):
@@ -113,6 +127,7 @@ __all__ = [
     "MissingAttributeError",
     "MissingExternalFile",
     "MissingTableError",
+    "QueryCanceledError",
     "QueryError",
     "QuerySyntaxError",
     "SerializationError",

@@ -218,12 +218,19 @@ def test_translate_error_args(backend: MySQLBackend) -> None:
     "exc",
     [
         pymysql.err.OperationalError(1049, "Unknown database"),
+        pymysql.err.OperationalError(1305, "FUNCTION NO_SUCH does not exist"),
         pymysql.err.ProgrammingError("execute() first"),
-        ValueError("not a driver error"),
     ],
 )
-def test_translate_error_untranslated(backend: MySQLBackend, exc: Exception) -> None:
-    assert backend.translate_error(exc) is None
+def test_every_other_driver_error_is_a_query_error(backend: MySQLBackend, exc: Exception) -> None:
+    """No raw driver exception escapes (issue: every driver failure is a DataJointError)."""
+    out = backend.translate_error(exc, "SELECT 1")
+    assert type(out) is errors.QueryError
+    assert str(exc.args[-1]) in out.args
+
+
+def test_other_exceptions_are_not_translated(backend: MySQLBackend) -> None:
+    assert backend.translate_error(ValueError("not a driver error")) is None
 
 
 def test_driver_errors(backend: MySQLBackend) -> None:

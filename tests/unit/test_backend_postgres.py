@@ -402,14 +402,17 @@ def test_value_errors_translated(pg: PostgresBackend, exc: Exception) -> None:
 
 @pytest.mark.parametrize(
     "exc",
-    [
-        pge.DivisionByZero("zero"),
-        psycopg.ProgrammingError("no results"),
-        ValueError("not a driver error"),
-    ],
+    [pge.DivisionByZero("zero"), psycopg.ProgrammingError("no results")],
 )
-def test_untranslated_errors(pg: PostgresBackend, exc: Exception) -> None:
-    assert pg.translate_error(exc) is None
+def test_every_other_driver_error_is_a_query_error(pg: PostgresBackend, exc: Exception) -> None:
+    """No raw driver exception escapes (issue: every driver failure is a DataJointError)."""
+    out = pg.translate_error(exc, "SELECT 1")
+    assert type(out) is errors.QueryError
+    assert str(exc) in out.args
+
+
+def test_other_exceptions_are_not_translated(pg: PostgresBackend) -> None:
+    assert pg.translate_error(ValueError("not a driver error")) is None
 
 
 def test_driver_errors(pg: PostgresBackend) -> None:

@@ -154,6 +154,51 @@ class Backend(ABC):
     def begin_sql(self) -> str:
         return "BEGIN"
 
+    # ---------------------------------------------------------------- statement safety
+    statement_guard: bool = False  # a failed statement aborts the whole transaction
+
+    @staticmethod
+    def cannot_change_data(sql: str) -> bool:
+        """Whether ``sql`` cannot have changed data (a read, or the start of a transaction),
+        so that it may be sent again after a lost connection (spec 08 §2.4)."""
+        head = sql.lstrip(" \t\r\n(").split(None, 1)
+        if not head:
+            return True
+        word = head[0].upper().rstrip(";")
+        if word in _STATEMENTS_THAT_READ:
+            return _WRITE_WORDS.search(sql) is None
+        return word in _STATEMENTS_THAT_CHANGE_NOTHING
+
+    @staticmethod
+    def transaction_control(sql: str) -> str | None:
+        """``"end"`` for COMMIT/ROLLBACK, ``"savepoint"`` for SAVEPOINT, RELEASE and
+        ROLLBACK TO, None for any other statement."""
+        words = sql.lstrip().split(None, 2)
+        if not words or words[0].upper() not in _TRANSACTION_CONTROL:
+            return None
+        first = words[0].upper().rstrip(";")
+        if first in ("SAVEPOINT", "RELEASE") or (len(words) > 1 and words[1].upper() == "TO"):
+            return "savepoint"
+        return "end"
+
+    def execute_guarded(
+        self, driver_conn: Any, sql: str, args: Sequence[Any] | None, *, release: bool, guard: bool
+    ) -> Any:
+        """Execute inside a transaction behind a statement savepoint (backends with
+        ``statement_guard``): ``release`` the previous statement's savepoint first; ``guard``
+        sets a new one before ``sql``."""
+        return self.execute(driver_conn, sql, args)
+
+    def recover_statement(self, driver_conn: Any, exc: BaseException, guarded: bool) -> bool:
+        """After ``exc`` failed a statement inside a transaction: restore the transaction to
+        before the statement and return True, or return False when the database has rolled
+        back the whole transaction (it can no longer be used)."""
+        return True
+
+    def transaction_open(self, driver_conn: Any) -> bool:
+        """Whether the driver connection has an open transaction (True when unknown)."""
+        return True
+
     def savepoint_sql(self, name: str, action: str) -> str:
         """``action`` = ``"set"``, ``"release"`` or ``"rollback"`` of savepoint ``name``."""
         verb = {"set": "SAVEPOINT", "release": "RELEASE SAVEPOINT"}.get(
@@ -531,6 +576,14 @@ _CATALOG_KINDS = [
     (r"^enum", T.ENUM),
 ]
 
+_STATEMENTS_THAT_READ = frozenset(
+    {"SELECT", "SHOW", "DESCRIBE", "DESC", "EXPLAIN", "WITH", "VALUES"}
+)
+_STATEMENTS_THAT_CHANGE_NOTHING = frozenset({"BEGIN", "START", "PRAGMA"})
+_WRITE_WORDS = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|INTO)\b", re.I)
+_TRANSACTION_CONTROL = frozenset(
+    {"SAVEPOINT", "RELEASE", "ROLLBACK", "ROLLBACK;", "COMMIT", "COMMIT;", "END"}
+)
 _JSON_PATH_ELEMENT = re.compile(r'\.?"([^"]*)"|\.?([A-Za-z_]\w*)|\[(\d+)\]')
 _TIME_RE = re.compile(r"^(-)?(\d+):(\d\d):(\d\d)(?:\.(\d+))?$")
 

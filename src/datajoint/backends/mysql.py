@@ -91,6 +91,21 @@ class MySQLBackend(Backend):
         cursor.execute(sql, None if args is None else args)
         return cursor
 
+    def recover_statement(self, driver_conn: Any, exc: BaseException, guarded: bool) -> bool:
+        # InnoDB undoes only the failed statement, except after a deadlock (or a lock wait
+        # timeout with innodb_rollback_on_timeout), where it rolls back the transaction
+        code = exc.args[0] if exc.args else None
+        if code == _DEADLOCK:
+            return False
+        return code != _LOCK_WAIT_TIMEOUT or self.transaction_open(driver_conn)
+
+    def transaction_open(self, driver_conn: Any) -> bool:
+        try:
+            driver_conn.cursor().execute("SELECT 1")  # refreshes the server status flags
+        except pymysql.err.Error:
+            return False
+        return bool(driver_conn.server_status & _SERVER_STATUS_IN_TRANS)
+
     @property
     def driver_errors(self) -> tuple[type[BaseException], ...]:
         return (pymysql.err.Error,)
@@ -102,11 +117,14 @@ class MySQLBackend(Backend):
         code = exc.args[0] if exc.args else None
         message = str(exc.args[1]) if len(exc.args) > 1 else str(exc)
         if isinstance(exc, pymysql.err.InterfaceError) or code == 0:
-            return errors.LostConnectionError(
+            lost = errors.LostConnectionError(
                 "Server connection lost due to an interface error.", message
             )
+            # PyMySQL raises (0, '') before sending anything on a connection it knows is closed
+            lost.statement_sent = code != 0
+            return lost
         if not isinstance(code, int):
-            return None
+            return errors.QueryError(message, sql)
         if code == 2006:
             return errors.LostConnectionError("Connection timed out", message)
         if code == 2013:
@@ -127,9 +145,18 @@ class MySQLBackend(Backend):
             return errors.UnknownAttributeError(message)
         if code in _DATA_ERRORS:
             return errors.ValueConversionError(message)
-        if code in _DDL_ERRORS:
-            return errors.QueryError(message, sql)
-        return None
+        if code in _CANCELED:
+            return errors.QueryCanceledError(
+                "The statement was canceled before it finished (KILL QUERY or a timeout); "
+                "nothing of it was applied.",
+                message,
+                sql[:300],
+            )
+        # anything else the server refused: an unknown function or collation, a feature the
+        # server lacks, a bad subquery, ... (client-side codes 2000-2999 are connection errors)
+        if 2000 <= code < 3000:
+            return errors.LostConnectionError("Server connection lost", message)
+        return errors.QueryError(message, sql)
 
     def connection_id(self, driver_conn: Any) -> int:
         return int(self.execute(driver_conn, "SELECT CONNECTION_ID()", None).fetchone()[0])
@@ -409,18 +436,12 @@ class MySQLBackend(Backend):
 
 # a value the column cannot hold: out of range (1264), truncated (1265), incorrect value
 # (1292, 1366, 1411), too long (1406), CHECK constraint failed (3819 MySQL, 4025 MariaDB)
+_DEADLOCK, _LOCK_WAIT_TIMEOUT = 1213, 1205
+# interrupted (KILL QUERY, 1317), max_execution_time (MySQL 3024), max_statement_time
+# (MariaDB 1969), lock wait timeout (1205)
+_CANCELED = frozenset({1317, 3024, 1969, _LOCK_WAIT_TIMEOUT})
+_SERVER_STATUS_IN_TRANS = 1
 _DATA_ERRORS = frozenset({1264, 1265, 1292, 1366, 1406, 1411, 3819, 4025})
-
-# a table definition the server refuses: foreign key cannot be formed (1005, 1215, 1822),
-# name too long (1059), duplicate column or key name (1060, 1061), invalid default (1067),
-# key too long (1071), column too long (1074), blob/text default (1101), row too large (1118),
-# bad column name (1166), blob in key (1170), precision or scale too big (1425-1427),
-# incompatible foreign-key columns (3780)
-_DDL_ERRORS = frozenset(
-    {1005, 1059, 1060, 1061, 1067, 1071, 1074, 1101, 1118, 1166, 1170, 1215}
-    | {1425, 1426, 1427, 1822, 3780}
-    | {1052, 1205, 1213}  # ambiguous column; lock wait timeout and deadlock (retry the work)
-)
 
 # a non-empty ``ssl`` dict makes PyMySQL require TLS; these are its default settings
 _TLS_DEFAULT: dict[str, Any] = {"check_hostname": False}

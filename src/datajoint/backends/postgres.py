@@ -43,7 +43,8 @@ _SQLSTATES: dict[str, type[errors.DataJointError]] = {
     "2BP01": errors.IntegrityError,  # dependent objects still exist (drop of a referenced table)
     "40P01": errors.QueryError,  # deadlock detected (retry the work)
     "40001": errors.QueryError,  # serialization failure
-    "55P03": errors.QueryError,  # lock not available
+    "55P03": errors.QueryCanceledError,  # lock not available (lock_timeout)
+    "57014": errors.QueryCanceledError,  # canceled: pg_cancel_backend, statement_timeout
     "23502": errors.MissingAttributeError,
     "42601": errors.QuerySyntaxError,
     "42P01": errors.MissingTableError,
@@ -119,6 +120,15 @@ def _identity(text: str) -> str:
 
 _VALUES_MIN_ROWS = 20  # composite-key IN lists at least this long become a VALUES semi-join
 _COPY_MIN_ROWS = 100  # below this, a multi-row INSERT is as fast (one round trip fewer)
+
+
+_CANCELED = (
+    "The statement was canceled before it finished (a cancel request or a timeout); nothing of "
+    "it was applied."
+)
+_SET_GUARD = "SAVEPOINT dj_statement; "
+_RELEASE_GUARD = "RELEASE SAVEPOINT dj_statement; "
+_ROLLBACK_GUARD = "ROLLBACK TO SAVEPOINT dj_statement"
 
 
 class _Copy(str):
@@ -239,6 +249,41 @@ class PostgresBackend(Backend):
             cursor.execute(sql, args if isinstance(args, Mapping) else tuple(args))
         return cursor
 
+    statement_guard = True  # a failed statement aborts a PostgreSQL transaction
+
+    def execute_guarded(
+        self, driver_conn: Any, sql: str, args: Sequence[Any] | None, *, release: bool, guard: bool
+    ) -> Any:
+        prefix = (_RELEASE_GUARD if release else "") + (_SET_GUARD if guard else "")
+        if not prefix:
+            return self.execute(driver_conn, sql, args)
+        if isinstance(sql, _Copy):
+            self.execute(driver_conn, prefix, None)
+            return self.execute(driver_conn, sql, args)
+        cursor = psycopg.ClientCursor(driver_conn)
+        if args is None:
+            cursor.execute(prefix + sql)
+        else:
+            cursor.execute(prefix + sql, args if isinstance(args, Mapping) else tuple(args))
+        for _ in range(release + guard):
+            cursor.nextset()
+        return cursor
+
+    def recover_statement(self, driver_conn: Any, exc: BaseException, guarded: bool) -> bool:
+        status = driver_conn.info.transaction_status
+        if status == psycopg.pq.TransactionStatus.INTRANS:
+            return True
+        if status != psycopg.pq.TransactionStatus.INERROR or not guarded:
+            return False
+        try:
+            psycopg.ClientCursor(driver_conn).execute(_ROLLBACK_GUARD)
+        except psycopg.Error:
+            return False
+        return True
+
+    def transaction_open(self, driver_conn: Any) -> bool:
+        return bool(driver_conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE)
+
     @property
     def driver_errors(self) -> tuple[type[BaseException], ...]:
         return (psycopg.Error,)
@@ -251,16 +296,18 @@ class PostgresBackend(Backend):
         if code is None:
             if isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError)):
                 return errors.LostConnectionError("Server connection lost", message)
-            return None
-        cls = _SQLSTATES.get(code)
-        if cls is None and code.startswith("42"):
-            cls = errors.QueryError  # the rest of class 42: the server refused the statement
-        if cls is None:
-            return None
+            if isinstance(exc, psycopg.DataError):  # refused by the driver (e.g. NUL in text)
+                return errors.ValueConversionError(message)
+            return errors.QueryError(message, sql)
+        # anything else the server refused is a QueryError (unknown function or collation,
+        # unsupported feature, bad subquery, ...)
+        cls = _SQLSTATES.get(code, errors.QueryError)
         if cls is errors.LostConnectionError:
             return cls("Server connection lost", message)
         if cls is errors.AccessError:
             return cls("Insufficient privileges.", message, sql)
+        if cls is errors.QueryCanceledError:
+            return cls(_CANCELED, message, sql[:300])
         if cls in (errors.QuerySyntaxError, errors.MissingTableError, errors.QueryError):
             return cls(message, sql)
         return cls(message)

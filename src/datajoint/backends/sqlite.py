@@ -40,6 +40,7 @@ _CONSTRAINT_TRIGGER = 1811
 _CONSTRAINT_CHECK = 275
 _SQLITE_ERROR = 1  # generic error: unknown function, bad statement, object already exists
 _MISMATCH = 20
+_INTERRUPT = 9
 
 # SQLite stores integers as signed 64-bit values and decimals as 64-bit floats
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
@@ -90,6 +91,14 @@ class SQLiteBackend(Backend):
             cursor.execute(sql, tuple(args))
         return cursor
 
+    def recover_statement(self, driver_conn: Any, exc: BaseException, guarded: bool) -> bool:
+        # SQLite rolls the whole transaction back after some errors (full disk, I/O errors,
+        # an interrupted statement); the failed statement alone is undone otherwise
+        return bool(driver_conn.in_transaction)
+
+    def transaction_open(self, driver_conn: Any) -> bool:
+        return bool(driver_conn.in_transaction)
+
     @property
     def driver_errors(self) -> tuple[type[BaseException], ...]:
         return (sqlite3.Error,)
@@ -110,6 +119,12 @@ class SQLiteBackend(Backend):
             if code in (_CONSTRAINT_CHECK, _MISMATCH):
                 return errors.ValueConversionError(message)
             return errors.QueryError(message)
+        if code == _INTERRUPT:
+            return errors.QueryCanceledError(
+                "The statement was interrupted before it finished; nothing of it was applied.",
+                message,
+                sql[:300],
+            )
         if isinstance(exc, sqlite3.ProgrammingError) and "closed" in message:
             return errors.LostConnectionError("Server connection lost", message)
         if isinstance(exc, sqlite3.OperationalError):
@@ -123,9 +138,7 @@ class SQLiteBackend(Backend):
                 return errors.QuerySyntaxError(message, sql)
             if message.startswith(("attempt to write a readonly", "access permission")):
                 return errors.AccessError("Insufficient privileges.", message, sql)
-            if code == _SQLITE_ERROR:  # any other statement the library refused
-                return errors.QueryError(message, sql)
-        return None
+        return errors.QueryError(message, sql)  # any other statement the library refused
 
     def connection_id(self, driver_conn: Any) -> int:
         return 0

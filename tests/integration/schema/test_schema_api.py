@@ -9,6 +9,7 @@ import pytest
 
 import datajoint as dj
 from support.backends import new_schema_name, open_connection
+from support.faults import kill
 
 
 def declare_lab(schema: dj.Schema) -> types.SimpleNamespace:
@@ -201,16 +202,6 @@ def test_transaction_commit_and_rollback(schema, connection):
     assert lab.Subject.keys() == [{"subject_id": 1}]
 
 
-def kill(backend_name, victim, killer):
-    """Drop ``victim``'s session from the server side, as an idle timeout would."""
-    if backend_name == "mysql":
-        killer.query(f"KILL {int(victim.connection_id)}", None)
-    elif backend_name == "postgresql":
-        killer.query("SELECT pg_terminate_backend(%s)", (victim.connection_id,))
-    else:  # SQLite has no server: close the driver connection underneath
-        victim._driver.close()
-
-
 @pytest.fixture
 def pair(backend_name, tmp_path_factory, schema):
     """A second connection to the same database (and, for SQLite, the same file)."""
@@ -239,6 +230,11 @@ def test_reconnect_after_the_server_drops_the_connection(schema, pair, backend_n
     kill(backend_name, victim, schema.connection)
     with pytest.raises(dj.errors.LostConnectionError, match="during a transaction"):
         table.to_dicts()
+    # the lost transaction stays open until it is ended: nothing runs outside it meanwhile
+    assert victim.in_transaction
+    with pytest.raises(dj.errors.LostConnectionError, match="during a transaction"):
+        len(table)
+    victim.cancel_transaction()
     assert not victim.in_transaction
     assert len(table) == 1  # the next query works
 
