@@ -100,7 +100,7 @@ class SessionSummary(dj.Computed):
 
 
 def save_diagram() -> None:
-    """Draw both schemas: Mermaid always; SVG when Graphviz is installed (the viz extra)."""
+    """Draw both schemas: Mermaid always; SVG when the Graphviz program `dot` is installed."""
     diagram = dj.Diagram(lab) + dj.Diagram(ephys)
     os.makedirs(OUTPUT, exist_ok=True)
     mermaid = os.path.join(OUTPUT, "pipeline.mmd")
@@ -110,7 +110,7 @@ def save_diagram() -> None:
     svg = os.path.join(OUTPUT, "pipeline.svg")
     try:
         diagram.save(svg)
-    except dj.DataJointError as error:  # no graphviz: the base install draws Mermaid only
+    except dj.DataJointError as error:  # no `dot` program: Mermaid only
         print("SVG diagram skipped:", error)
     else:
         print("Pipeline diagram (SVG):", svg)

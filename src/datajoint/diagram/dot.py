@@ -24,10 +24,10 @@ from .render import (
 )
 
 INSTALL_HINT = (
-    "Drawing diagrams as SVG or PNG needs the graphviz Python package and the Graphviz "
-    "program `dot`: pip install 'datajoint[viz]', and install Graphviz with your system's "
-    "package manager (apt-get install graphviz, brew install graphviz, or conda install "
-    "graphviz). Mermaid output (make_mermaid(), save('diagram.mmd')) needs neither."
+    "Drawing diagrams as SVG or PNG needs the Graphviz program `dot`: install it with your "
+    "system's package manager (apt-get install graphviz, brew install graphviz, or conda "
+    "install graphviz). The graphviz Python package comes with datajoint (pip install graphviz "
+    "if it is missing). Mermaid output (make_mermaid(), save('diagram.mmd')) needs neither."
 )
 CLUSTER_TEXT = {"light": "#6B7280", "dark": "#9CA3AF"}
 
@@ -39,7 +39,7 @@ class GraphvizMissingError(DataJointError):
 def graphviz_module() -> ModuleType:
     """The graphviz package, or a DataJointError naming both installs."""
     try:
-        return require("graphviz", "viz")
+        return require("graphviz", "viz")  # a core dependency; guarded all the same
     except ImportError:
         raise GraphvizMissingError(INSTALL_HINT) from None
 

@@ -195,5 +195,5 @@ def test_without_graphviz_the_error_names_both_installs_and_jupyter_shows_mermai
             env={**__import__("os").environ, **(env_change or {})},
         )
         assert out.returncode == 0, out.stderr
-        assert "pip install 'datajoint[viz]'" in out.stdout
+        assert "pip install graphviz" in out.stdout
         assert "apt-get install graphviz" in out.stdout
