@@ -11,23 +11,38 @@ BENCH = Path(__file__).parents[2] / "benchmarks" / "bench.py"
 
 def test_benchmark_suite_runs_every_case() -> None:
     out = subprocess.run(
-        [sys.executable, str(BENCH), "--backend", "sqlite", "--rows", "2000", "--repeat", "1"],
+        [sys.executable, str(BENCH), "--rows", "2000", "--calls", "20", "--repeat", "1"],
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert out.returncode == 0, out.stderr
-    cases = [line.split("  ")[0] for line in out.stdout.splitlines()[1:] if "statements" in line]
-    assert cases[:6] == [
-        "insert dicts",
-        "insert numpy records",
-        "fetch to_dicts",
-        "fetch to_arrays",
-        "fetch to_pandas",
-        "len",
-    ]
-    assert any(c.startswith("restrict by") and "composite" in c for c in cases)
-    assert cases[-1] == "virtual_schema of 30 tables, all headings"
-    assert "1 statements" in next(
-        line for line in out.stdout.splitlines() if line.startswith("len")
-    )
+    rows = {
+        line.split("|")[1].strip(): [cell.strip() for cell in line.split("|")[2:-1]]
+        for line in out.stdout.splitlines()
+        if line.startswith("| ") and not line.startswith("| sqlite")
+    }
+    for case in (
+        "20 x fetch1 by key",
+        "20 x len(T & key)",
+        "40 x insert1 in one transaction",
+        "populate 40 keys (trivial make)",
+        "insert 2000 rows from dicts",
+        "insert 2000 rows from DataFrame",
+        "insert 2000 rows from numpy records",
+        "fetch 2000 rows: to_dicts",
+        "fetch 2000 rows: to_arrays",
+        "fetch 2000 rows: to_pandas",
+        "fetch 2000 rows: to_polars",
+        "fetch 2000 rows: to_arrow",
+        "fetch 2000 rows: keys()",
+        "fetch 2000 rows: iteration",
+        "declare 36 tables",
+        "virtual_schema of 36 tables",
+    ):
+        assert case in rows, f"{case} missing from\n{out.stdout}"
+    # every side-by-side case reports the raw driver's time, the ratio and both statement counts
+    _, raw, ratio, statements = rows["20 x fetch1 by key"]
+    assert raw.endswith("ms") and ratio.endswith("x") and statements == "20 / 20"
+    assert rows["len (whole table)"][3] == "1"
+    assert any(c.startswith("import + load 36 tables, fresh process") for c in rows)
