@@ -98,8 +98,13 @@ class Catalog:
     def __init__(self, connection: Any) -> None:
         self.connection = connection
         self._schemas: dict[str, dict[str, Heading]] = {}
+        self.generation = 0  # counts invalidations: a heading read before may be stale
+        # statements compiled per query shape, keyed by the ids of the headings they read
+        self.statements: dict[Any, Any] = _Bounded()
 
     def invalidate(self, schema: str | None = None) -> None:
+        self.generation += 1
+        self.statements.clear()
         if schema is None:
             self._schemas.clear()
         else:
@@ -132,3 +137,14 @@ class Catalog:
             )
             for name, info in infos.items()
         }
+
+
+class _Bounded(dict[Any, Any]):
+    """A dict that forgets everything when it grows past ``limit`` entries."""
+
+    limit = 2000
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        if len(self) >= self.limit:
+            self.clear()
+        super().__setitem__(key, value)

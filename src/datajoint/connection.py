@@ -226,20 +226,19 @@ class Connection:
         """
         if self._doomed is not None:
             raise self._doomed_error()
-        if reconnect is None:
-            reconnect = bool(_config_value(self._config, "database.reconnect", True))
-        logger.debug("%s", sql[:300])
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("%s", sql[:300])
         if (
-            reconnect
-            and time.monotonic() - self._last_used > _IDLE_SECONDS
+            time.monotonic() - self._last_used > _IDLE_SECONDS
             and not self._in_transaction
+            and self._reconnects(reconnect)
             and not self.adapter.cannot_change_data(sql)
         ):
             self._reopen_if_dead()
         try:
             cursor = self._execute(sql, args, suppress_warnings)
         except errors.LostConnectionError as lost:
-            if not reconnect:
+            if not self._reconnects(reconnect):
                 raise
             never_sent = self._driver is None or getattr(lost, "statement_sent", True) is False
             if self._in_transaction:
@@ -258,6 +257,12 @@ class Connection:
             cursor = self._execute(sql, args, suppress_warnings)
         return DictCursor(cursor) if as_dict else cursor
 
+    def _reconnects(self, reconnect: bool | None) -> bool:
+        """``reconnect``, or the setting ``database.reconnect`` when it is None."""
+        if reconnect is None:
+            return bool(_config_value(self._config, "database.reconnect", True))
+        return reconnect
+
     def _reopen_if_dead(self) -> None:
         """Before a write on a connection that was idle: a server may have dropped it
         meanwhile (idle timeouts), and a write sent on it could not be retried safely."""
@@ -273,14 +278,12 @@ class Connection:
         self.statement_count += 1
         guard = self._in_transaction and self.adapter.statement_guard
         try:
-            with warnings.catch_warnings() if suppress_warnings else contextlib.nullcontext():
-                if suppress_warnings:
+            if suppress_warnings and self.adapter.driver_warns:
+                with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                cursor = (
-                    self._execute_guarded(driver, sql, args)
-                    if guard
-                    else self.adapter.execute(driver, sql, args)
-                )
+                    cursor = self._send(driver, sql, args, guard)
+            else:  # the driver emits no warnings of its own: nothing to suppress
+                cursor = self._send(driver, sql, args, guard)
             self._last_used = time.monotonic()
             return cursor
         except self.adapter.driver_errors as exc:
@@ -292,6 +295,11 @@ class Connection:
             if translated is None:
                 raise
             raise translated from exc
+
+    def _send(self, driver: Any, sql: str, args: Sequence[Any] | None, guard: bool) -> Any:
+        if guard:
+            return self._execute_guarded(driver, sql, args)
+        return self.adapter.execute(driver, sql, args)
 
     def _execute_guarded(self, driver: Any, sql: str, args: Sequence[Any] | None) -> Any:
         """Inside a transaction on a backend where a failed statement aborts the transaction

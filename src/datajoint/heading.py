@@ -171,6 +171,11 @@ class Heading:
         """Visible attributes by name, in heading order."""
         return {a.name: a for a in self.all_attributes if not a.is_hidden}
 
+    @cached_property
+    def all_names(self) -> frozenset[str]:
+        """Names of every attribute, hidden ones included."""
+        return frozenset(self._by_name)
+
     @property
     def names(self) -> list[str]:
         return list(self.attributes)

@@ -468,6 +468,22 @@ def to_core_value(spec: TypeSpec, value: object, name: str) -> object:
 _NOT_TEXT = (dict, list, tuple, set, bytes, bytearray, memoryview)
 
 
+def is_plain_value(spec: TypeSpec, value: Any) -> bool:
+    """Whether :func:`to_core_value` would return ``value`` unchanged (as in
+    :func:`is_plain_column`), decided without normalizing it."""
+    kind, given = spec.kind, type(value)
+    if given is int:
+        return kind in (INT, YEAR)
+    if given is str:
+        return kind in _TEXT_KINDS or (kind == ENUM and value in (spec.values or ()))
+    if given is float:
+        return kind == FLOAT and not (spec.core and spec.bits == 32) and value == value
+    return False
+
+
+_TEXT_KINDS = (CHAR, VARCHAR, TEXT)
+
+
 def is_plain_column(spec: TypeSpec, values: list[Any]) -> bool:
     """Whether :func:`to_core_value` would return every value of the column unchanged.
 

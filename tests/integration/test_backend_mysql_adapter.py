@@ -16,6 +16,7 @@ import pytest
 pymysql = pytest.importorskip("pymysql")
 
 from datajoint import errors  # noqa: E402
+from datajoint.backends import tls  # noqa: E402
 from datajoint.backends.base import DEFAULT, ConnectionInfo  # noqa: E402
 from datajoint.backends.mysql import MySQLBackend  # noqa: E402
 from datajoint.heading import Attribute, ForeignKey, Index  # noqa: E402
@@ -159,7 +160,12 @@ def test_connect_settings(adapter: tuple[MySQLBackend, Any, Query]) -> None:
     assert query("SELECT '100%%', %s", ("x",)).fetchone() == ("100%", "x")
 
 
-def test_connect_tls_fallback(caplog: pytest.LogCaptureFixture) -> None:
+def test_connect_tls_fallback(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the server is on loopback, where use_tls=None does not try TLS: treat it as remote
+    monkeypatch.setattr(tls, "is_local", lambda host: False)
+    monkeypatch.setattr(tls, "_REFUSED", set())
     with caplog.at_level(logging.WARNING):
         backend, conn = open_backend(use_tls=None, charset="", init_command="SET @dj_init = 1")
     try:

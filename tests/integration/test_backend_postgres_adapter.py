@@ -21,6 +21,7 @@ import psycopg
 import pytest
 
 from datajoint import errors
+from datajoint.backends import tls
 from datajoint.backends.base import DEFAULT, ColumnInfo, ConnectionInfo, TableInfo
 from datajoint.backends.postgres import PostgresBackend, enum_type_name
 from datajoint.heading import Attribute, ForeignKey, Index
@@ -136,7 +137,10 @@ def column(info: TableInfo, name: str) -> ColumnInfo:
 
 
 # ---------------------------------------------------------------------------- connection
-def test_tls_none_falls_back(backend: PostgresBackend) -> None:
+def test_tls_none_falls_back(backend: PostgresBackend, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the server is on loopback, where use_tls=None does not try TLS: treat it as remote
+    monkeypatch.setattr(tls, "is_local", lambda host: False)
+    monkeypatch.setattr(tls, "_REFUSED", set())
     records: list[logging.LogRecord] = []
     handler = logging.Handler()
     handler.emit = records.append  # type: ignore[method-assign]

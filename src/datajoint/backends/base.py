@@ -113,6 +113,9 @@ class Backend(ABC):
     max_name_length: int = 64
     default_port: int | None = None
     having_aliases: bool = False  # HAVING may name select-list aliases
+    # the driver may emit Python warnings while executing a statement (the connection then
+    # suppresses them unless asked not to); PyMySQL, psycopg and sqlite3 emit none
+    driver_warns: bool = False
     widen_float32: bool = False  # fetch float32 columns cast to double (lossy text protocol)
 
     # ---------------------------------------------------------------- connection

@@ -6,7 +6,6 @@ the catalog is read from ``information_schema`` in four queries per schema.
 
 from __future__ import annotations
 
-import logging
 import math
 import re
 from collections.abc import Sequence
@@ -18,9 +17,8 @@ from .. import errors
 from .. import types as T
 from ..heading import Attribute, ForeignKey, Index
 from . import mysql_catalog as catalog
+from . import tls
 from .base import AlterChange, Backend, ConnectionInfo, TableInfo
-
-logger = logging.getLogger(__name__)
 
 SQL_MODE = (
     "NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO,STRICT_ALL_TABLES,"
@@ -52,8 +50,9 @@ class MySQLBackend(Backend):
     def connect(self, info: ConnectionInfo) -> pymysql.connections.Connection:
         """Open a connection in autocommit mode with DataJoint's ``sql_mode``.
 
-        ``use_tls``: None tries TLS and falls back to plain TCP (WARNING logged); True
-        requires TLS; False disables it; a dict is passed as the driver's ``ssl`` options.
+        ``use_tls``: None tries TLS and falls back to plain TCP (WARNING logged), except on
+        loopback and with a server that refused TLS before (see :mod:`.tls`); True requires
+        TLS; False disables it; a dict is passed as the driver's ``ssl`` options.
         Driver errors of the connection attempt propagate untranslated.
         """
         kwargs: dict[str, Any] = {
@@ -67,17 +66,14 @@ class MySQLBackend(Backend):
             "autocommit": True,
         }
         use_tls = info.use_tls
-        if use_tls is None:
+        if use_tls is None and tls.worth_trying(self.name, kwargs["host"], kwargs["port"]):
             try:
                 conn = pymysql.connect(**kwargs, ssl=_TLS_DEFAULT)
             except (pymysql.err.Error, OSError) as exc:
-                logger.warning(
-                    "SSL connection failed (%s). Falling back to non-SSL connection. "
-                    "To require SSL, set use_tls=True explicitly.",
-                    exc,
-                )
+                tls.falling_back(exc)
                 conn = pymysql.connect(**kwargs, ssl_disabled=True)
-        elif use_tls is False:
+                tls.refused(self.name, kwargs["host"], kwargs["port"])
+        elif use_tls is None or use_tls is False:
             conn = pymysql.connect(**kwargs, ssl_disabled=True)
         elif isinstance(use_tls, dict):
             conn = pymysql.connect(**kwargs, ssl=dict(use_tls) or _TLS_DEFAULT)
@@ -159,7 +155,7 @@ class MySQLBackend(Backend):
         return errors.QueryError(message, sql)
 
     def connection_id(self, driver_conn: Any) -> int:
-        return int(self.execute(driver_conn, "SELECT CONNECTION_ID()", None).fetchone()[0])
+        return int(driver_conn.thread_id())  # from the handshake: CONNECTION_ID()
 
     def begin_sql(self) -> str:
         return "START TRANSACTION WITH CONSISTENT SNAPSHOT"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import logging
 import re
 import uuid
 from collections.abc import Mapping, Sequence
@@ -23,7 +22,7 @@ from .. import errors
 from .. import types as T
 from .._optional import lazy_module
 from ..heading import Attribute, ForeignKey, Index
-from . import alter_sql
+from . import alter_sql, tls
 from . import postgres_catalog as catalog
 from .base import DEFAULT, AlterChange, Backend, ConnectionInfo, TableInfo
 
@@ -34,7 +33,6 @@ else:  # sqlglot loads when the first query is compiled, not at import
     exp = lazy_module("sqlglot.expressions")
     sqlglot_errors = lazy_module("sqlglot.errors")
 
-logger = logging.getLogger("datajoint")
 
 # SQLSTATE → DataJoint error (spec 08 §8.2)
 _SQLSTATES: dict[str, type[errors.DataJointError]] = {
@@ -148,7 +146,8 @@ class PostgresBackend(Backend):
 
     # ---------------------------------------------------------------- connection
     def connect(self, info: ConnectionInfo) -> psycopg.Connection:
-        """Open an autocommit connection; ``use_tls=None`` tries TLS, then falls back."""
+        """Open an autocommit connection; ``use_tls=None`` tries TLS, then falls back (not on
+        loopback, nor with a server that refused TLS before: see :mod:`.tls`)."""
         params: dict[str, Any] = {
             "host": info.host or "localhost",
             "port": info.port,
@@ -157,23 +156,20 @@ class PostgresBackend(Backend):
             "dbname": info.database_name or "postgres",
         }
         params = {k: v for k, v in params.items() if v is not None}
-        tls = info.use_tls
-        if tls is None:
+        use_tls = info.use_tls
+        if use_tls is None and tls.worth_trying(self.name, params["host"], info.port):
             try:
                 conn = self._open(params, {"sslmode": "require"})
             except psycopg.OperationalError as exc:
-                logger.warning(
-                    "SSL connection failed (%s). Falling back to non-SSL connection. "
-                    "To require SSL, set use_tls=True explicitly.",
-                    str(exc).strip(),
-                )
+                tls.falling_back(exc)
                 conn = self._open(params, {"sslmode": "disable"})
-        elif isinstance(tls, dict):
+                tls.refused(self.name, params["host"], info.port)
+        elif isinstance(use_tls, dict):
             ssl = {"sslmode": "require"}
-            ssl.update({_TLS_KEYS[k]: str(v) for k, v in tls.items() if k in _TLS_KEYS})
+            ssl.update({_TLS_KEYS[k]: str(v) for k, v in use_tls.items() if k in _TLS_KEYS})
             conn = self._open(params, ssl)
         else:
-            conn = self._open(params, {"sslmode": "require" if tls else "disable"})
+            conn = self._open(params, {"sslmode": "require" if use_tls else "disable"})
         if info.init_command:
             with conn.cursor() as cursor:
                 cursor.execute(info.init_command)
@@ -313,7 +309,7 @@ class PostgresBackend(Backend):
         return cls(message)
 
     def connection_id(self, driver_conn: Any) -> int:
-        return int(self.execute(driver_conn, "SELECT pg_backend_pid()", None).fetchone()[0])
+        return int(driver_conn.info.backend_pid)  # from the startup: pg_backend_pid()
 
     def begin_sql(self) -> str:
         return "BEGIN"

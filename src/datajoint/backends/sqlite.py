@@ -68,6 +68,9 @@ class SQLiteBackend(Backend):
     max_name_length = 64
     quote_char = '"'
 
+    def __init__(self) -> None:
+        self._qmark: dict[str, str] = {}  # statements in the format paramstyle → qmark
+
     # ---------------------------------------------------------------- connection
     def connect(self, info: ConnectionInfo) -> sqlite3.Connection:
         path = info.path or "datajoint.db"
@@ -86,9 +89,14 @@ class SQLiteBackend(Backend):
         if args is None:
             cursor.execute(sql)
         else:
-            # format paramstyle → qmark: ``%%`` is a literal ``%``, ``%s`` a placeholder
-            sql = "%".join(part.replace("%s", "?") for part in sql.split("%%"))
-            cursor.execute(sql, tuple(args))
+            qmark = self._qmark.get(sql)
+            if qmark is None:
+                # format paramstyle → qmark: ``%%`` is a literal ``%``, ``%s`` a placeholder
+                qmark = "%".join(part.replace("%s", "?") for part in sql.split("%%"))
+                if len(self._qmark) >= 1000:
+                    self._qmark.clear()
+                self._qmark[sql] = qmark
+            cursor.execute(qmark, tuple(args))
         return cursor
 
     def recover_statement(self, driver_conn: Any, exc: BaseException, guarded: bool) -> bool:

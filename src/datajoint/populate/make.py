@@ -18,6 +18,7 @@ from typing import Any
 from ..backends import jobs as sql
 from ..errors import DataJointError, LostConnectionError
 from ..log import JOBS
+from ..table.insert import recording_inserts
 from ..types import to_core_value
 from .digest import digest
 from .jobspec import code_version, config_value
@@ -147,9 +148,9 @@ def _write_metadata(
     table: Any, key: Mapping[str, Any], start: datetime.datetime, duration: float
 ) -> None:
     heading = table.heading
-    present = {a.name for a in heading.all_attributes}
-    if not all(name in present for name in METADATA):
+    if not all(heading.has_hidden(name) for name in METADATA):
         return
+    present = heading.all_names
     connection = table.connection
     adapter = connection.adapter
     version = code_version(connection._config)[:64]
@@ -223,21 +224,22 @@ def make_one(
         with lease:
             if mode == "simple":
                 connection.start_transaction()
-            if table & key:
+            if table & key:  # the one statement of populate's own per key (spec 05 §5.1)
                 if connection.in_transaction:
                     connection.cancel_transaction()
                 if jobs is not None:
                     jobs.complete(key)
                 return "skipped"
-            logger.log(JOBS, "Making %s -> %s", key, table.full_table_name)
-            with allow_inserts(table), current_key(table, key):
+            if logger.isEnabledFor(JOBS):
+                logger.log(JOBS, "Making %s -> %s", key, table.full_table_name)
+            with allow_inserts(table), current_key(table, key), recording_inserts() as inserted:
                 if mode == "simple":
                     make = getattr(table, "make", None) or table._make_tuples
                     make(dict(key), **kwargs)
                 else:
                     _three_part(table, key, mode, kwargs)
             duration = time.monotonic() - wall
-            if not table & key:
+            if (table.database, table.table_name) not in inserted:
                 logger.warning("make() of %s inserted no row for %s.", type(table).__name__, key)
             _write_metadata(table, key, start, duration)
             if jobs is not None and not jobs.holds(key):
@@ -260,5 +262,6 @@ def make_one(
         raise
     if jobs is not None:
         jobs.complete(key, duration=duration)
-    logger.log(JOBS, "Success making %s -> %s", key, table.full_table_name)
+    if logger.isEnabledFor(JOBS):
+        logger.log(JOBS, "Success making %s -> %s", key, table.full_table_name)
     return "success"

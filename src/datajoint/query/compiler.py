@@ -1,15 +1,15 @@
 """Query expressions → a sqlglot tree → ``(sql, params)`` for the connection's backend.
 
 Values are bound as parameters; SQL comes out in the format paramstyle (``%s``, ``%%``).
-Compiled statements are cached on the expression object, per backend.
+A statement is compiled once per expression shape (:mod:`.shape`) and cached with the catalog,
+so later expressions of the same shape only bind their values; expressions without a shape
+(e.g. restricted by a list of keys) cache their statement on the expression object.
 """
 
 from __future__ import annotations
 
 import datetime
 import decimal
-import json
-import numbers
 import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, cast
@@ -20,6 +20,7 @@ from ..types import BOOL, ENUM, FLOAT, USE_DEFAULT, to_core_value
 from . import sqlfrag
 from .conditions import Always, And, Condition, Equals, Or, Semijoin, Sql
 from .nodes import COMPUTED_TYPE, Computed, JoinSource, JsonPath, UnionSource
+from .shape import DOCUMENT, NULL, NUMBER, Shape, equality_value, missing, shape_of
 
 if TYPE_CHECKING:
     from sqlglot import exp
@@ -53,14 +54,19 @@ def _final(query: Any) -> bool:
 class Compiler:
     """Builds one SQL statement; collects bound parameters and derived-table aliases."""
 
-    def __init__(self, backend: Any) -> None:
+    def __init__(self, backend: Any, slots: dict[int, int] | None = None) -> None:
         self.backend = backend
         self.params: dict[str, Any] = {}
         self._aliases = 0
+        # the shape's value index of each key restriction (by id), and of each parameter
+        self.slots = slots or {}
+        self.param_slots: dict[str, int | None] = {}
+        self.binder: tuple[int, ...] | None = None
 
-    def param(self, value: Any) -> exp.Expression:
+    def param(self, value: Any, slot: int | None = None) -> exp.Expression:
         name = f"djp{len(self.params)}"
         self.params[name] = value
+        self.param_slots[name] = slot
         return exp.Placeholder(this=name)
 
     def alias(self) -> str:
@@ -76,6 +82,9 @@ class Compiler:
             return "\x00"
 
         sql = _TOKEN.sub(mark, sql).replace("%", "%%").replace("\x00", "%s")
+        binder = [self.param_slots[n] for n in order]
+        if None not in binder:  # every value comes from the shape: the text can be reused
+            self.binder = cast("tuple[int, ...]", tuple(binder))
         return sql, [self.params[n] for n in order]
 
     # ------------------------------------------------------------------ sources
@@ -182,9 +191,9 @@ class Compiler:
             if top.order:
                 tree = tree.order_by(*self.ordering(query, top.order, selected), copy=False)
             if top.limit is not None:
-                tree = tree.limit(top.limit, copy=False)
+                tree = tree.limit(exp.Literal.number(top.limit), copy=False)
             if top.offset:
-                tree = tree.offset(top.offset, copy=False)
+                tree = tree.offset(exp.Literal.number(top.offset), copy=False)
         elif order:
             resolved = [(origins.get(n, n), d) for n, d in order]
             tree = tree.order_by(*self.ordering(query, resolved, selected), copy=False)
@@ -202,8 +211,13 @@ class Compiler:
             text: Any = exp.paren(self.fragment(cond.text, query, cond.names), copy=False)
             return exp.not_(text, copy=False) if cond.negated else text
         if isinstance(cond, Equals):
+            first = self.slots.get(id(cond))
             tree: Any = exp.and_(
-                *[self.equality(attr, value) for attr, value in cond.items], copy=False
+                *[
+                    self.equality(attr, value, None if first is None else first + i)
+                    for i, (attr, value) in enumerate(cond.items)
+                ],
+                copy=False,
             )
             return exp.not_(exp.paren(tree, copy=False), copy=False) if cond.negated else tree
         if isinstance(cond, Semijoin):
@@ -254,7 +268,7 @@ class Compiler:
             return None
         row = []
         for attr, value in cond.items:
-            if isinstance(attr, JsonPath) or attr.type == COMPUTED_TYPE or _missing(value):
+            if isinstance(attr, JsonPath) or attr.type == COMPUTED_TYPE or missing(value):
                 return None
             normalized = to_core_value(attr.type, value, attr.name)
             if normalized is None or normalized is USE_DEFAULT:
@@ -271,36 +285,30 @@ class Compiler:
         sql = self.backend.json_value_sql(path.attribute, path.path, path.cast)
         return exp.Var(this=sql)
 
-    def json_equality(self, path: JsonPath, value: Any) -> exp.Expression:
-        if value is None:
+    def json_equality(
+        self, path: JsonPath, tag: Any, value: Any, slot: int | None
+    ) -> exp.Expression:
+        if tag == NULL:
             return exp.Is(this=self.json_value(path), expression=exp.Null())
-        if path.cast is None and isinstance(value, bool):
-            special = fragments.json_bool_equals(self.backend, path.attribute, path.path, value)
+        if isinstance(tag, tuple):  # ("bool", b): true/false, compared as the backend can
+            special = fragments.json_bool_equals(self.backend, path.attribute, path.path, tag[1])
             if special is not None:
                 return special
-            value = "true" if value else "false"
-        elif path.cast is None and isinstance(value, int | float | decimal.Decimal):
+        elif tag == NUMBER:
             path = JsonPath(path.attribute, path.path, "float64")
-        elif isinstance(value, dict | list):
-            document = self.param(json.dumps(value))
+        elif tag == DOCUMENT:
+            document = self.param(value, slot)
             return fragments.json_document_equals(self.backend, path.attribute, path.path, document)
-        return exp.EQ(this=self.json_value(path), expression=self.param(value))
+        return exp.EQ(this=self.json_value(path), expression=self.param(value, slot))
 
-    def equality(self, attr: Any, value: Any) -> exp.Expression:
-        if _missing(value):  # NaN/NA/NaT (e.g. from a DataFrame) mean NULL, as on insert
-            value = None
+    def equality(self, attr: Any, value: Any, slot: int | None = None) -> exp.Expression:
+        tag, bound = equality_value(self.backend, attr, value)
         if isinstance(attr, JsonPath):
-            return self.json_equality(attr, value)
+            return self.json_equality(attr, tag, bound, slot)
         column = _col(attr.name)
-        if attr.type == COMPUTED_TYPE:
-            normalized = USE_DEFAULT if value is None else value
-        else:
-            normalized = to_core_value(attr.type, value, attr.name)
-        if normalized is USE_DEFAULT:
+        if tag == NULL:
             return exp.Is(this=column, expression=exp.Null())
-        if attr.type != COMPUTED_TYPE:
-            normalized = self.backend.to_driver(attr, normalized)
-        return exp.EQ(this=column, expression=self.param(normalized))
+        return exp.EQ(this=column, expression=self.param(bound, slot))
 
     def semijoin(self, cond: Semijoin) -> exp.Expression:
         other, common = cond.expression, cond.common
@@ -329,17 +337,14 @@ class Compiler:
         return exp.not_(exp.Exists(this=probe))
 
 
-def _missing(value: Any) -> bool:
-    """True for float NaN and pandas' NA/NaT markers."""
-    if isinstance(value, numbers.Real):  # float and numpy floats: NaN is unequal to itself
-        return bool(value != value)
-    return type(value).__name__ in ("NAType", "NaTType")
-
-
 def _cached(
     query: Any, key: tuple[Any, ...], build: Callable[[Compiler], exp.Expression]
 ) -> tuple[str, list[Any]]:
+    """The statement of ``query`` built by ``build``: compiled once per shape and ``key``."""
     backend = query.connection.adapter
+    shape = shape_of(query)
+    if shape is not None:
+        return _cached_shape(query, shape, key, build)
     heading = query.heading
     cache = query.__dict__.setdefault("_sql_cache", {})
     full = (backend.name, *key)
@@ -353,22 +358,42 @@ def _cached(
     return result
 
 
+def _cached_shape(
+    query: Any, shape: Shape, key: tuple[Any, ...], build: Callable[[Compiler], exp.Expression]
+) -> tuple[str, list[Any]]:
+    statements = query.connection.catalog.statements
+    full = (key, shape.key)
+    hit = statements.get(full)
+    if hit is None:
+        compiler = Compiler(query.connection.adapter, shape.slots)
+        sql, params = compiler.finish(build(compiler))
+        if compiler.binder is None:  # a value outside the shape: not reusable
+            return sql, params
+        hit = statements[full] = (sql, compiler.binder, shape.anchors)
+    values = shape.values
+    return hit[0], [values[i] for i in hit[1]]
+
+
 def compile_fetch(
     query: Any,
     fields: Sequence[str] | None = None,
     order: Sequence[tuple[str, bool]] = (),
+    limit: int | None = None,
 ) -> tuple[str, list[Any]]:
-    """SELECT of ``fields`` (default: the visible heading) of ``query`` in ``order``."""
+    """SELECT of ``fields`` (default: the visible heading) of ``query`` in ``order``;
+    ``limit``: at most this many rows (for a query without a ``dj.Top``)."""
     fields = tuple(query.heading.names if fields is None else fields)
     order = tuple(order)
 
     def build(c: Compiler) -> exp.Expression:
         tree = c.select(query, fields, order)
+        if limit is not None:
+            tree = tree.limit(exp.Literal.number(limit), copy=False)
         if c.backend.widen_float32:
             _widen_float32(tree, query.heading)
         return tree
 
-    return _cached(query, ("fetch", fields, order), build)
+    return _cached(query, ("fetch", fields, order, limit), build)
 
 
 def _widen_float32(tree: exp.Select, heading: Any) -> None:

@@ -183,6 +183,8 @@ def _invalid(operand: Any) -> DataJointError:
 
 def bind(operand: Any, ctx: Context, negate: bool = False) -> Condition:
     """A restriction operand as a simplified Condition (negation pushed to the leaves)."""
+    if type(operand) is dict:  # the most frequent operand (a key) first
+        return _equals(operand.items(), ctx, negate)
     if isinstance(operand, Top):
         raise _invalid(operand)
     if isinstance(operand, Condition):

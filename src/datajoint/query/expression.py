@@ -7,7 +7,6 @@ changes results.
 
 from __future__ import annotations
 
-import copy
 import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
@@ -19,7 +18,7 @@ from . import fetch as _fetch
 from . import preview as _preview
 from . import sqlfrag
 from .compiler import compile_fetch, inline_params
-from .conditions import TRUE, Context, Not, Top, bind, has_semijoin
+from .conditions import Always, Context, Not, Top, bind, has_semijoin
 from .lineage import check_lineage, check_same_connection
 from .nodes import (
     Computed,
@@ -105,9 +104,11 @@ class QueryExpression:
 
     def _derive(self, **changes: Any) -> QueryExpression:
         """A copy with ``changes``; a restricted table stays a table (same class)."""
-        if type(self) is QueryExpression or set(changes) <= {"where", "top"}:
-            obj = copy.copy(self)
-            obj.__dict__.pop("_sql_cache", None)
+        if type(self) is QueryExpression or changes.keys() <= {"where", "top"}:
+            obj = object.__new__(type(self))  # a shallow copy, as copy.copy makes, but faster
+            state = obj.__dict__
+            state.update(self.__dict__)
+            state.pop("_sql_cache", None)
         else:
             obj = QueryExpression._make(
                 self.connection,
@@ -144,6 +145,9 @@ class QueryExpression:
 
     def _names(self) -> frozenset[str]:
         """Names a fragment may use: visible attributes and hidden source attributes."""
+        heading = self.heading
+        if heading is self._source_heading:
+            return heading.all_names
         hidden = (a.name for a in self._source_heading.all_attributes if a.is_hidden)
         return frozenset(self.heading.names) | frozenset(hidden)
 
@@ -178,13 +182,15 @@ class QueryExpression:
             is_universal,
         )
         condition = bind(restriction, context)
-        if condition == TRUE:
+        if type(condition) is Always and condition.value:
             return self
         if self._group and self._top is None and self._in_having(condition):
             return self._derive(having=(*self._having, condition))
         wrap = self._group is not None or self._top is not None
         wrap = wrap or isinstance(self._source, UnionSource)
-        base = self._wrap() if wrap or condition.references() & self._renamed else self
+        renamed = self._renamed
+        wrap = wrap or bool(renamed and condition.references() & renamed)
+        base = self._wrap() if wrap else self
         return base._derive(where=(*base._where, condition))
 
     def _in_having(self, condition: Any) -> bool:

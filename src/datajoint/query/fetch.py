@@ -39,16 +39,19 @@ def shaped(query: Any, order_by: Any, limit: Any, offset: Any) -> Any:
     return query.restrict(Top(limit, order_by, offset or 0))
 
 
-def rows(query: Any, fields: Sequence[str], squeeze: bool = False) -> list[list[Any]]:
+def rows(
+    query: Any, fields: Sequence[str], squeeze: bool = False, limit: int | None = None
+) -> list[list[Any]]:
     """Decoded columns of ``fields`` (one list per field), in fetch order.
 
     Without a ``dj.Top`` rows come in primary-key order (spec 03 §13.1) unless the setting
     ``fetch.order_by_key`` is off. Codec attributes are decoded a column at a time, with the
-    primary key of each row in the codecs' key context (spec 02 §6.6).
+    primary key of each row in the codecs' key context (spec 02 §6.6). ``limit``: at most this
+    many rows, in any order (the query must have no ``dj.Top``).
     """
     heading = query.heading
     order: list[tuple[str, bool]] = []
-    if query._top is None and _config(query, "fetch.order_by_key", True):
+    if limit is None and query._top is None and _config(query, "fetch.order_by_key", True):
         order = [(k, False) for k in heading.primary_key]
     # DISTINCT applies to the whole select list, and HAVING may name any of its aliases
     narrow = not (query._distinct or query._having)
@@ -56,7 +59,7 @@ def rows(query: Any, fields: Sequence[str], squeeze: bool = False) -> list[list[
     coded = [name for name in selected if heading[name].codec is not None]
     if coded:  # codecs receive the primary key of each row
         selected = list(dict.fromkeys([*heading.primary_key, *selected]))
-    sql, params = compile_fetch(query, selected, order)
+    sql, params = compile_fetch(query, selected, order, limit)
     raw = query.connection.query(sql, params).fetchall()
     columns = list(zip(*raw, strict=True)) if raw and selected else [() for _ in selected]
     adapter = query.connection.adapter
@@ -109,8 +112,9 @@ def keys(query: Any, order_by: Any, limit: Any, offset: Any) -> list[dict[str, A
 
 
 def _check_names(query: Any, names: Sequence[str]) -> None:
+    attributes = query.heading.attributes
     for name in names:
-        if name not in query.heading.attributes:
+        if name not in attributes:
             raise UnknownAttributeError(
                 f"Attribute `{name}` not found; the heading has: {', '.join(query.heading.names)}"
             )
@@ -181,15 +185,20 @@ def to_arrays(
 
 def fetch1(query: Any, attributes: Sequence[str], squeeze: bool) -> Any:
     """The single row (dict) or the values of ``attributes``; ``"KEY"`` is the key dict."""
-    limited = query.restrict(Top(2, None, 0))
-    names = query.heading.names if not attributes else list(attributes)
+    heading = query.heading
+    names = heading.names if not attributes else list(attributes)
     wants_key = "KEY" in names
     fields = [n for n in names if n != "KEY"]
     _check_names(query, fields)
     if wants_key:
-        fields = list(dict.fromkeys([*query.heading.primary_key, *fields]))
-    columns = rows(limited, fields, squeeze)
-    found = len(columns[0]) if columns else count(limited)
+        fields = list(dict.fromkeys([*heading.primary_key, *fields]))
+    if fields and query._top is None:  # two rows at most tell whether there is exactly one
+        columns = rows(query, fields, squeeze, limit=2)
+        found = len(columns[0])
+    else:
+        limited = query.restrict(Top(2, None, 0))
+        columns = rows(limited, fields, squeeze)
+        found = len(columns[0]) if columns else count(limited)
     if found != 1:
         raise DataJointError(
             "fetch1 requires exactly one row; the query returned "
@@ -199,7 +208,7 @@ def fetch1(query: Any, attributes: Sequence[str], squeeze: bool) -> Any:
     row = {name: values[0] for name, values in zip(fields, columns, strict=True)}
     if not attributes:
         return row
-    key = {k: row[k] for k in query.heading.primary_key} if wants_key else {}
+    key = {k: row[k] for k in heading.primary_key} if wants_key else {}
     values = [key if n == "KEY" else row[n] for n in attributes]
     return values[0] if len(values) == 1 else tuple(values)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import csv
 import json
 import pathlib
@@ -24,6 +26,28 @@ from ..types import USE_DEFAULT, is_plain_column, to_core_value
 
 # at most this many bound values per statement (PostgreSQL allows 65535, SQLite 32766)
 MAX_PARAMS = 30000
+
+# ``(schema, table)`` of the tables inserted into while a caller records them (this context)
+_INSERTED: contextvars.ContextVar[set[tuple[str, str]] | None] = contextvars.ContextVar(
+    "datajoint_inserted", default=None
+)
+
+
+@contextlib.contextmanager
+def recording_inserts() -> Iterator[set[tuple[str, str]]]:
+    """Collect ``(schema, table)`` of every table that receives rows in this block."""
+    inserted: set[tuple[str, str]] = set()
+    token = _INSERTED.set(inserted)
+    try:
+        yield inserted
+    finally:
+        _INSERTED.reset(token)
+
+
+def _record(table: Any) -> None:
+    inserted = _INSERTED.get()
+    if inserted is not None:
+        inserted.add((table.database, table.table_name))
 
 
 def _frame_records(df: Any) -> list[dict[str, Any]]:
@@ -197,6 +221,7 @@ def insert(
                 "are copied by one INSERT … SELECT."
             )
         _insert_query(table, rows, mode, ignore_extra_fields)
+        _record(table)
         return
     source = iter(normalize_rows(rows))
     positional_warned = False
@@ -231,6 +256,7 @@ def insert(
             index += 1
         assert fields is not None
         _send(table, connection, heading, fields, mapped, mode)
+        _record(table)
 
 
 def _send(

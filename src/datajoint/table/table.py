@@ -18,6 +18,8 @@ from . import insert as _insert
 from . import navigation as _navigation
 from . import update as _update
 
+_NONE: frozenset[str] = frozenset()
+
 
 class on_class:
     """A method that, called on a table class, runs on a fresh instance of it."""
@@ -134,7 +136,15 @@ class Table(QueryExpression, metaclass=TableMeta):
     def heading(self) -> Heading:
         """The table heading (loaded with the rest of its schema, cached on the connection)."""
         self._configured()
-        heading: Heading | None = self._connection_.catalog.heading(self.database, self.table_name)
+        catalog = self._connection_.catalog
+        # remembered on the instance (and its restricted copies) until the catalog changes
+        cached = self.__dict__.get("_catalog_heading")
+        if cached is not None and cached[0] is catalog and cached[1] == catalog.generation:
+            known: Heading = cached[2]
+            return known
+        heading: Heading | None = catalog.heading(self.database, self.table_name)
+        if heading is not None:
+            self.__dict__["_catalog_heading"] = (catalog, catalog.generation, heading)
         if heading is None:
             raise MissingTableError(
                 f"Table `{self.database}`.`{self.table_name}` does not exist; declare it by "
@@ -169,6 +179,10 @@ class Table(QueryExpression, metaclass=TableMeta):
     @property
     def _columns(self) -> tuple[tuple[str, Any], ...]:  # type: ignore[override]
         return tuple((a.name, a.name) for a in self.heading.all_attributes)
+
+    @property
+    def _renamed(self) -> frozenset[str]:
+        return _NONE  # a table's columns are its attributes
 
     # restrictions (``_where``, ``_top``) are instance attributes set on a copy of the table
     # by QueryExpression.restrict, so that ``Table & cond`` keeps the table's class
