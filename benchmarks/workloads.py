@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from harness import SERVERS, Raw, Result, connect, measure
+from harness import SERVERS, Chunk, Raw, Result, connect, measure, measure_chunks
 
 import datajoint as dj
+
+CHUNK = 100  # calls per timed chunk of the per-call workloads
 
 
 @dataclass
@@ -84,62 +86,58 @@ def per_call(s: Setup) -> list[Result]:
         Item.insert(rows)
         item, q = Item.full_table_name, _names(c, "item_id", "value", "label")
         keys = [{"item_id": i} for i in range(n)]
+        key_chunks = [keys[i : i + CHUNK] for i in range(0, n, CHUNK)]
+        fetch_sql = f"SELECT {q} FROM {item} WHERE item_id = %s"
+        count_sql = f"SELECT count(*) FROM {item} WHERE item_id = %s"
 
-        def raw_fetch1() -> None:
-            for k in keys:
-                raw.fetchall(f"SELECT {q} FROM {item} WHERE item_id = %s", (k["item_id"],))
+        def fetch1s(part: list[dict[str, int]]) -> Chunk:
+            return (
+                lambda: [(Item & k).fetch1() for k in part],
+                lambda: [raw.fetchall(fetch_sql, (k["item_id"],)) for k in part],
+                None,
+            )
+
+        def lens(part: list[dict[str, int]]) -> Chunk:
+            return (
+                lambda: [len(Item & k) for k in part],
+                lambda: [raw.fetchall(count_sql, (k["item_id"],)) for k in part],
+                None,
+            )
 
         out.append(
-            measure(
-                f"{n} x fetch1 by key",
-                c,
-                s.repeat,
-                lambda: [(Item & k).fetch1() for k in keys],
-                raw,
-                raw_fetch1,
+            measure_chunks(
+                f"{n} x fetch1 by key", c, s.repeat, raw, [fetch1s(p) for p in key_chunks]
             )
         )
-
-        def raw_len() -> None:
-            for k in keys:
-                raw.fetchall(f"SELECT count(*) FROM {item} WHERE item_id = %s", (k["item_id"],))
-
         out.append(
-            measure(
-                f"{n} x len(T & key)",
-                c,
-                s.repeat,
-                lambda: [len(Item & k) for k in keys],
-                raw,
-                raw_len,
-            )
+            measure_chunks(f"{n} x len(T & key)", c, s.repeat, raw, [lens(p) for p in key_chunks])
         )
-
-        def dj_insert1() -> None:
-            with c.transaction:
-                for r in rows:
-                    Item.insert1(r)
-
         begin = "BEGIN IMMEDIATE" if s.backend == "sqlite" else "BEGIN"
+        insert_sql = f"INSERT INTO {item} ({q}) VALUES (%s, %s, %s)"
 
-        def raw_insert1() -> None:
-            raw.execute(begin)
-            for r in rows:
-                raw.execute(
-                    f"INSERT INTO {item} ({q}) VALUES (%s, %s, %s)",
-                    (r["item_id"], r["value"], r["label"]),
-                )
-            raw.execute("COMMIT")
+        def inserts(part: list[dict[str, Any]]) -> Chunk:
+            def run() -> None:
+                with c.transaction:
+                    for r in part:
+                        Item.insert1(r)
+
+            def raw_run() -> None:
+                raw.execute(begin)
+                for r in part:
+                    raw.execute(insert_sql, (r["item_id"], r["value"], r["label"]))
+                raw.execute("COMMIT")
+
+            first, last = part[0]["item_id"], part[-1]["item_id"]
+            span = f"item_id BETWEEN {first} AND {last}"
+            return run, raw_run, (Item & span).delete_quick
 
         out.append(
-            measure(
-                f"{2 * n} x insert1 in one transaction",
+            measure_chunks(
+                f"{2 * n} x insert1 ({CHUNK} per transaction)",
                 c,
                 s.repeat,
-                dj_insert1,
                 raw,
-                raw_insert1,
-                reset=Item.delete_quick,
+                [inserts(rows[i : i + CHUNK]) for i in range(0, 2 * n, CHUNK)],
             )
         )
 

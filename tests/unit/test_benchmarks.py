@@ -25,7 +25,7 @@ def test_benchmark_suite_runs_every_case() -> None:
     for case in (
         "20 x fetch1 by key",
         "20 x len(T & key)",
-        "40 x insert1 in one transaction",
+        "40 x insert1 (100 per transaction)",
         "populate 40 keys (trivial make)",
         "insert 2000 rows from dicts",
         "insert 2000 rows from DataFrame",

@@ -22,7 +22,7 @@ from ..errors import DataJointError, DuplicateError, UnknownFieldError
 from ..heading import Attribute, Heading
 from ..query.compiler import compile_fetch
 from ..query.expression import is_expression
-from ..types import USE_DEFAULT, is_plain_column, to_core_value
+from ..types import USE_DEFAULT, is_plain_column, is_plain_value, to_core_value
 
 # at most this many bound values per statement (PostgreSQL allows 65535, SQLite 32766)
 MAX_PARAMS = 30000
@@ -257,6 +257,72 @@ def insert(
         assert fields is not None
         _send(table, connection, heading, fields, mapped, mode)
         _record(table)
+
+
+def insert1(table: Any, row: Any, options: dict[str, Any]) -> None:
+    """Insert one row; a dict of plain values (ints in integer attributes, text in text
+    attributes…) takes a statement prepared once per table and field names."""
+    if options or type(row) is not dict:
+        insert(table, (row,), **options)
+        return
+    if table.auto_populated and not getattr(table, "_allow_insert", False):
+        insert(table, (row,))  # refused there, with the explanation
+        return
+    plan = _row_plan(table, tuple(row))
+    values = None if plan is None else plan.bind(row)
+    if plan is None or values is None:
+        insert(table, (row,))
+        return
+    try:
+        table.connection.query(plan.sql, values)
+    except DuplicateError as exc:
+        raise exc.suggest("To ignore duplicate entries, use skip_duplicates=True.") from None
+    _record(table)
+
+
+@dataclass(frozen=True)
+class _RowPlan:
+    """The INSERT of one row of given field names, and how each value reaches the driver."""
+
+    sql: str
+    columns: tuple[tuple[str, Attribute, bool], ...]  # (name, attribute, driver passthrough)
+    adapter: Any
+
+    def bind(self, row: dict[str, Any]) -> list[Any] | None:
+        """The driver values of ``row``, or None when one needs normalizing or a default."""
+        values = []
+        for name, attr, passthrough in self.columns:
+            value = row[name]
+            if not is_plain_value(attr.type, value):
+                return None
+            values.append(value if passthrough else self.adapter.to_driver(attr, value))
+        return values
+
+
+def _row_plan(table: Any, names: tuple[str, ...]) -> _RowPlan | None:
+    heading = table.heading
+    statements = table.connection.catalog.statements
+    key = ("insert1", id(heading), names)
+    hit = statements.get(key)
+    if hit is not None:
+        plan: _RowPlan | None = hit[0]
+        return plan
+    attributes = heading.attributes
+    plan = None
+    if names and all(name in attributes for name in names):
+        attrs = [attributes[name] for name in names]
+        adapter = table.connection.adapter
+        sql, _ = adapter.insert_sql(
+            table.database, table.table_name, names, [[None] * len(names)], attrs
+        )
+        columns = tuple(
+            (a.name, a, a.codec is None and a.type.kind in adapter.driver_passthrough)
+            for a in attrs
+        )
+        if all(a.codec is None for a in attrs):
+            plan = _RowPlan(sql, columns, adapter)
+    statements[key] = (plan, heading)  # the heading stays alive while its id is a key
+    return plan
 
 
 def _send(

@@ -210,7 +210,7 @@ class Table(QueryExpression, metaclass=TableMeta):
 
     def insert1(self, row: Any, **options: Any) -> None:
         """Insert one row."""
-        _insert.insert(self, (row,), **options)
+        _insert.insert1(self, row, options)
 
     def insert_dataframe(self, df: Any, index_as_pk: bool | None = None, **options: Any) -> None:
         """Insert a pandas DataFrame, using its index as primary key when it matches."""
