@@ -102,8 +102,12 @@ class Catalog:
         # statements compiled per query shape, keyed by the ids of the headings they read
         self.statements: dict[Any, Any] = _Bounded()
 
-    def invalidate(self, schema: str | None = None) -> None:
+    def invalidate(self, schema: str | None = None, table: str | None = None) -> None:
+        """Forget cached headings: of every schema, of ``schema``, or (``table`` given, after
+        its declaration) re-read only that table of an already loaded schema."""
         self.generation += 1
+        if table is not None and schema is not None and self._reload_table(schema, table):
+            return
         self.statements.clear()
         if schema is None:
             self._schemas.clear()
@@ -119,24 +123,39 @@ class Catalog:
     def heading(self, schema: str, table: str) -> Heading | None:
         return self.tables(schema).get(table)
 
-    def _load(self, schema: str) -> dict[str, Heading]:
+    def _load(self, schema: str, table: str | None = None) -> dict[str, Heading]:
+        """Headings of the tables of ``schema`` (or of its one ``table``)."""
         adapter = self.connection.adapter
-        infos = adapter.load_catalog(self.connection.query, schema)
+        infos = adapter.load_catalog(self.connection.query, schema, table)
         lineage: dict[str, dict[str, str]] | None = None
-        if LINEAGE_TABLE in infos:
+        known = self._schemas.get(schema, {}) if table is not None else infos
+        if LINEAGE_TABLE in known:
             lineage = {}
             sql = (
                 f"SELECT table_name, attribute_name, lineage FROM "
                 f"{adapter.table_ref(schema, LINEAGE_TABLE)}"
             )
-            for table, attribute, origin in self.connection.query(sql, None).fetchall():
-                lineage.setdefault(table, {})[attribute] = origin
+            args: tuple[str, ...] | None = None
+            if table is not None:
+                sql, args = sql + " WHERE table_name = %s", (table,)
+            for name, attribute, origin in self.connection.query(sql, args).fetchall():
+                lineage.setdefault(name, {})[attribute] = origin
         return {
             name: build_heading(
                 info, None if lineage is None else lineage.get(name, {}), adapter.classify
             )
             for name, info in infos.items()
         }
+
+    def _reload_table(self, schema: str, table: str) -> bool:
+        """Re-read one table of a loaded schema (linear cost for N declarations); False when
+        the whole schema must be reloaded (not loaded, or its lineage table may be new)."""
+        tables = self._schemas.get(schema)
+        if tables is None or LINEAGE_TABLE not in tables:
+            return False
+        tables.pop(table, None)
+        tables.update(self._load(schema, table))
+        return True
 
 
 class _Bounded(dict[Any, Any]):

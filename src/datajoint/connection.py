@@ -423,10 +423,11 @@ class Connection:
             self._dependencies = Dependencies(self)
         return self._dependencies
 
-    def invalidate(self, schema: str | None = None) -> None:
-        """Forget cached headings and dependencies (after DDL)."""
+    def invalidate(self, schema: str | None = None, table: str | None = None) -> None:
+        """Forget cached headings and dependencies (after DDL); ``table``: only that table of
+        ``schema`` changed (it was declared)."""
         if self._catalog is not None:
-            self._catalog.invalidate(schema)
+            self._catalog.invalidate(schema, table)
         self._dependencies = None
 
 

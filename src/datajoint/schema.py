@@ -345,7 +345,9 @@ class Schema:
             for v in into.values()
             if isinstance(v, type) and issubclass(v, Table)
         }
-        for name in self.list_tables():
+        # masters first, then their parts: no dependency order needed (nor networkx loaded)
+        names = sorted(cast(Connection, self.connection).catalog.tables(database))
+        for name in names:
             tier = tier_of(name)
             if tier is None or tier == "Part":
                 continue
@@ -358,7 +360,7 @@ class Schema:
                 cls._connection_ = self.connection
                 into[cls.__name__] = cls
                 existing[(database, name)] = cls
-        for name in self.list_tables():
+        for name in names:
             if tier_of(name) != "Part":
                 continue
             master_name = master_of(name)

@@ -362,8 +362,11 @@ class Backend(ABC):
         return T.TypeSpec(sql_type, T.TEXT, False, native_name=text)
 
     @abstractmethod
-    def load_catalog(self, query: Any, schema: str) -> dict[str, TableInfo]:
-        """Every table of ``schema`` (hidden ones included) in a constant number of queries.
+    def load_catalog(
+        self, query: Any, schema: str, table: str | None = None
+    ) -> dict[str, TableInfo]:
+        """Every table of ``schema`` (hidden ones included) in a constant number of queries;
+        with ``table``, only that one (its absence gives an empty dict).
 
         ``query(sql, args)`` runs a statement through the connection and returns a cursor.
         """

@@ -303,12 +303,15 @@ class MySQLBackend(Backend):
         return ",".join(self.quote(n) for n in names)
 
     # ---------------------------------------------------------------- catalog
-    def load_catalog(self, query: Any, schema: str) -> dict[str, TableInfo]:
-        """Every table of ``schema`` from ``information_schema`` in four (or five) queries."""
+    def load_catalog(
+        self, query: Any, schema: str, table: str | None = None
+    ) -> dict[str, TableInfo]:
+        """Every table of ``schema`` (or ``table``) from ``information_schema`` in four (or
+        five) queries."""
         if self.is_mariadb is None:
             version = query("SELECT VERSION()", None).fetchone()[0]
             self.is_mariadb = "mariadb" in str(version).lower()
-        return catalog.load_catalog(query, schema, is_mariadb=self.is_mariadb)
+        return catalog.load_catalog(query, schema, table, is_mariadb=self.is_mariadb)
 
     def _column_definition(self, a: Attribute, schema: str) -> str:
         parts = [self.quote(a.name), a.sql_type or self.column_type(a, schema), self.default_sql(a)]

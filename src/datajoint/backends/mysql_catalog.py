@@ -17,19 +17,23 @@ _NUMBER_SUFFIX = re.compile(r"(\d+)$")
 _QUOTED = re.compile(r"('(?:[^'\\]|\\.|'')*')|[^']+")
 
 
-def load_catalog(query: Any, schema: str, *, is_mariadb: bool) -> dict[str, TableInfo]:
-    """Every table of ``schema``: columns, primary key, foreign keys and indexes."""
-    args = (schema,)
+def load_catalog(
+    query: Any, schema: str, table: str | None = None, *, is_mariadb: bool
+) -> dict[str, TableInfo]:
+    """Every table of ``schema`` (or only ``table``): columns, primary key, foreign keys and
+    indexes."""
+    args: tuple[str, ...] = (schema,) if table is None else (schema, table)
+    only = "" if table is None else " AND table_name = %s"
     tables: dict[str, TableInfo] = {}
     for name, comment in query(
         "SELECT table_name, table_comment FROM information_schema.tables "
-        "WHERE table_schema = %s AND table_type = 'BASE TABLE' ORDER BY table_name",
+        f"WHERE table_schema = %s{only} AND table_type = 'BASE TABLE' ORDER BY table_name",
         args,
     ).fetchall():
         tables[name] = TableInfo(schema=schema, name=name, comment=comment or "")
     for tname, col, ctype, nullable, default, comment, extra in query(
         "SELECT table_name, column_name, column_type, is_nullable, column_default, "
-        "column_comment, extra FROM information_schema.columns WHERE table_schema = %s "
+        f"column_comment, extra FROM information_schema.columns WHERE table_schema = %s{only} "
         "ORDER BY table_name, ordinal_position",
         args,
     ).fetchall():
@@ -50,7 +54,7 @@ def load_catalog(query: Any, schema: str, *, is_mariadb: bool) -> dict[str, Tabl
     for tname, cname, col, _, ref_schema, ref_table, ref_col in query(
         "SELECT table_name, constraint_name, column_name, ordinal_position, "
         "referenced_table_schema, referenced_table_name, referenced_column_name "
-        "FROM information_schema.key_column_usage WHERE table_schema = %s "
+        f"FROM information_schema.key_column_usage WHERE table_schema = %s{only} "
         "AND referenced_table_name IS NOT NULL "
         "ORDER BY table_name, constraint_name, ordinal_position",
         args,
@@ -66,7 +70,9 @@ def load_catalog(query: Any, schema: str, *, is_mariadb: bool) -> dict[str, Tabl
                 ForeignKey(tuple(entry["cols"]), entry["parent"], tuple(entry["refs"]))
             )
     constraint_names = {c for _, c in fks}
-    cursor = query("SELECT * FROM information_schema.statistics WHERE table_schema = %s", args)
+    cursor = query(
+        f"SELECT * FROM information_schema.statistics WHERE table_schema = %s{only}", args
+    )
     fields = [d[0].lower() for d in cursor.description]
     indexes: dict[tuple[str, str], dict[str, Any]] = {}
     for row in cursor.fetchall():

@@ -499,8 +499,10 @@ class PostgresBackend(Backend):
             return T.TypeSpec(sql_type, T.ENUM, False, native_name="enum")
         return super().classify(sql_type)
 
-    def load_catalog(self, query: Any, schema: str) -> dict[str, TableInfo]:
-        return catalog.load_catalog(query, schema)
+    def load_catalog(
+        self, query: Any, schema: str, table: str | None = None
+    ) -> dict[str, TableInfo]:
+        return catalog.load_catalog(query, schema, table)
 
     def alter_table_sql(
         self,

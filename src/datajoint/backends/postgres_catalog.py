@@ -111,7 +111,7 @@ def normalize_default(expr: str | None) -> str | None:
 _TABLES = """
 SELECT c.relname, COALESCE(obj_description(c.oid, 'pg_class'), '')
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-WHERE n.nspname = %s AND c.relkind IN ('r', 'p')
+WHERE n.nspname = %s{only} AND c.relkind IN ('r', 'p')
 ORDER BY c.relname"""
 
 _COLUMNS = """
@@ -124,7 +124,7 @@ JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_type t ON t.oid = a.atttypid
 JOIN pg_namespace tn ON tn.oid = t.typnamespace
 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-WHERE n.nspname = %s AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
+WHERE n.nspname = %s{only} AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
 ORDER BY c.relname, a.attnum"""
 
 _CONSTRAINTS = """
@@ -138,7 +138,7 @@ JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum
 LEFT JOIN pg_class fc ON fc.oid = k.confrelid
 LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
 LEFT JOIN pg_attribute fa ON fa.attrelid = k.confrelid AND fa.attnum = u.fattnum
-WHERE n.nspname = %s AND k.contype IN ('p', 'f')
+WHERE n.nspname = %s{only} AND k.contype IN ('p', 'f')
 ORDER BY c.relname, k.oid, u.ord"""
 
 _INDEXES = """
@@ -150,7 +150,7 @@ JOIN pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_class ic ON ic.oid = i.indexrelid
 CROSS JOIN LATERAL unnest(i.indkey::int2[]) WITH ORDINALITY AS u(attnum, ord)
 LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = u.attnum AND u.attnum > 0
-WHERE n.nspname = %s AND c.relkind IN ('r', 'p') AND NOT i.indisprimary
+WHERE n.nspname = %s{only} AND c.relkind IN ('r', 'p') AND NOT i.indisprimary
   AND u.ord <= i.indnkeyatts
 ORDER BY c.relname, i.indexrelid, u.ord"""
 
@@ -164,14 +164,19 @@ def enum_type_ref(schema: str, name: str) -> str:
     return f"{quote(schema)}.{quote(name)}"
 
 
-def load_catalog(query: Any, schema: str) -> dict[str, TableInfo]:
-    """Every table of ``schema`` (hidden ones included) in four catalog queries."""
-    args = (schema,)
+def load_catalog(query: Any, schema: str, table: str | None = None) -> dict[str, TableInfo]:
+    """Every table of ``schema`` (hidden ones included), or only ``table``, in four catalog
+    queries."""
+    args: tuple[str, ...] = (schema,) if table is None else (schema, table)
+    only = "" if table is None else " AND c.relname = %s"
+    columns, constraints, indexes = (
+        q.format(only=only) for q in (_COLUMNS, _CONSTRAINTS, _INDEXES)
+    )
     tables = {
         name: TableInfo(schema=schema, name=name, comment=comment)
-        for name, comment in query(_TABLES, args).fetchall()
+        for name, comment in query(_TABLES.format(only=only), args).fetchall()
     }
-    for row in query(_COLUMNS, args).fetchall():
+    for row in query(columns, args).fetchall():
         table, col, fmt, typtype, typschema, typname, notnull, default, comment, ident = row
         info = tables.get(table)
         if info is None:
@@ -189,7 +194,7 @@ def load_catalog(query: Any, schema: str) -> dict[str, TableInfo]:
             )
         )
     fks: dict[tuple[str, int], dict[str, Any]] = {}
-    for table, oid, contype, col, pschema, ptable, pcol in query(_CONSTRAINTS, args).fetchall():
+    for table, oid, contype, col, pschema, ptable, pcol in query(constraints, args).fetchall():
         info = tables.get(table)
         if info is None:
             continue
@@ -204,7 +209,7 @@ def load_catalog(query: Any, schema: str) -> dict[str, TableInfo]:
             ForeignKey(tuple(entry["cols"]), entry["parent"], tuple(entry["refs"]))
         )
     found: dict[tuple[str, str], dict[str, Any]] = {}
-    for table, iname, unique, _, col, definition in query(_INDEXES, args).fetchall():
+    for table, iname, unique, _, col, definition in query(indexes, args).fetchall():
         if table not in tables:
             continue
         entry = found.setdefault((table, iname), {"unique": bool(unique), "parts": []})

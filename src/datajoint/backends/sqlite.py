@@ -347,19 +347,28 @@ class SQLiteBackend(Backend):
         ]
 
     # ---------------------------------------------------------------- catalog
-    def load_catalog(self, query: Any, schema: str) -> dict[str, TableInfo]:
+    def load_catalog(
+        self, query: Any, schema: str, table: str | None = None
+    ) -> dict[str, TableInfo]:
         prefix = schema + "."
         n = len(prefix)
-        scope = "m.type = 'table' AND substr(m.name, 1, %s) = %s"
+        scope_args: tuple[Any, ...]
+        only_args: tuple[str, ...]
+        if table is None:
+            scope, scope_args = "m.type = 'table' AND substr(m.name, 1, %s) = %s", (n, prefix)
+            only, only_args = "", ()
+        else:
+            scope, scope_args = "m.type = 'table' AND m.name = %s", (prefix + table,)
+            only, only_args = " AND table_name = %s", (table,)
         tables: dict[str, TableInfo] = {}
         autoincrement: set[str] = set()
         meta: dict[tuple[str, str], tuple[str, str]] = {}
         table_comments: dict[str, str] = {}
         for t, c, comment, native in query(  # column and table comments in one statement
             'SELECT table_name, column_name, comment, native_type FROM "~columns" '
-            "WHERE schema_name = %s UNION ALL "
-            'SELECT table_name, NULL, comment, NULL FROM "~tables" WHERE schema_name = %s',
-            (schema, schema),
+            f"WHERE schema_name = %s{only} UNION ALL "
+            f'SELECT table_name, NULL, comment, NULL FROM "~tables" WHERE schema_name = %s{only}',
+            (schema, *only_args, schema, *only_args),
         ).fetchall():
             if c is None:
                 table_comments[t] = comment
@@ -370,7 +379,7 @@ class SQLiteBackend(Backend):
             'SELECT m.name, m.sql, p.name, p.type, p."notnull", p.dflt_value, p.pk '
             f"FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE {scope} "
             "ORDER BY m.name, p.cid",
-            (n, prefix),
+            scope_args,
         ).fetchall():
             t = tname[n:]
             if t not in tables:
@@ -398,7 +407,7 @@ class SQLiteBackend(Backend):
         for tname, fid, _seq, parent, frm, to in query(
             'SELECT m.name, f.id, f.seq, f."table", f."from", f."to" FROM sqlite_master m '
             f"JOIN pragma_foreign_key_list(m.name) f WHERE {scope} ORDER BY m.name, f.id, f.seq",
-            (n, prefix),
+            scope_args,
         ).fetchall():
             entry = fks.setdefault((tname[n:], fid), {"parent": parent, "cols": [], "refs": []})
             entry["cols"].append(frm)
@@ -415,7 +424,7 @@ class SQLiteBackend(Backend):
             "FROM sqlite_master m JOIN pragma_index_list(m.name) il "
             "JOIN pragma_index_info(il.name) ii "
             f"WHERE {scope} AND il.origin = 'c' ORDER BY m.name, il.name, ii.seqno",
-            (n, prefix),
+            scope_args,
         ).fetchall():
             entry = idx.setdefault(
                 (tname[n:], iname), {"unique": bool(unique), "parts": [], "sql": index_sql}

@@ -93,12 +93,15 @@ def declare(
             with connection.transaction:
                 for sql in statements:
                     connection.query(sql, None)
+                write_lineage(connection, schema, table, decl.lineage)
         else:
             for sql in statements:
                 connection.query(sql, None)
-        write_lineage(connection, schema, table, decl.lineage)
-    finally:
+            write_lineage(connection, schema, table, decl.lineage)
+    except BaseException:
         connection.invalidate(schema)
+        raise
+    connection.invalidate(schema, table)  # the rest of the schema is unchanged
 
 
 def drop_table(connection: Any, schema: str, table: str) -> None:

@@ -56,7 +56,10 @@ def _insert_rows(
 
 def write_lineage(connection: Any, schema: str, table: str, lineage: dict[str, str]) -> None:
     """Replace the ``~lineage`` rows of ``table`` (creating the lineage table if needed)."""
-    attributes = ensure_lineage_table(connection, schema)
+    if LINEAGE_TABLE in connection.catalog.tables(schema):
+        attributes = _columns(connection, schema)
+    else:
+        attributes = ensure_lineage_table(connection, schema)
     ref = connection.adapter.table_ref(schema, LINEAGE_TABLE)
     connection.query(f"DELETE FROM {ref} WHERE table_name = %s", (table,))
     _insert_rows(connection, schema, attributes, [(table, name, o) for name, o in lineage.items()])

@@ -17,10 +17,9 @@ import warnings
 from collections.abc import Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tqdm.auto import tqdm
-
+from .._optional import lazy_module
 from ..backends import jobs as sql
 from ..errors import DataJointError
 from ..query.compiler import compile_fetch
@@ -41,6 +40,11 @@ from .jobs import Job
 from .jobspec import check_priority, config_value
 from .make import inserts_allowed, make_mode
 from .upstream import Upstream
+
+if TYPE_CHECKING:
+    import tqdm.auto as tqdm_auto
+else:  # the progress bar (and the asyncio it imports) loads when one is shown
+    tqdm_auto = lazy_module("tqdm.auto")
 
 logger = logging.getLogger("datajoint")
 
@@ -301,7 +305,7 @@ class AutoPopulate:
         bar = None
         if plan.display_progress:
             desc = "Processes: " if parallel else type(self).__name__
-            bar = tqdm(total=len(keys), desc=desc)
+            bar = tqdm_auto.tqdm(total=len(keys), desc=desc)
         tally = Tally(self, plan.options, bar)
         try:
             if parallel and keys:
@@ -323,7 +327,8 @@ class AutoPopulate:
         parallel = executor is not None or workers > 1
         bar = None
         if plan.display_progress:
-            bar = tqdm(total=max_calls, desc="Processes: " if parallel else type(self).__name__)
+            desc = "Processes: " if parallel else type(self).__name__
+            bar = tqdm_auto.tqdm(total=max_calls, desc=desc)
         tally = Tally(self, plan.options, bar)
         try:
             run_claimed(self, tally, workers, executor, priority, within, max_calls)
