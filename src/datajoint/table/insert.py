@@ -259,25 +259,22 @@ def insert(
         _record(table)
 
 
-def insert1(table: Any, row: Any, options: dict[str, Any]) -> None:
-    """Insert one row; a dict of plain values (ints in integer attributes, text in text
-    attributes…) takes a statement prepared once per table and field names."""
-    if options or type(row) is not dict:
-        insert(table, (row,), **options)
-        return
+def insert1_prepared(table: Any, row: dict[str, Any]) -> bool:
+    """Insert one dict of plain values (ints in integer attributes, text in text attributes…)
+    through a statement prepared once per table and field names; False (nothing done) for any
+    other row, which :func:`insert` then handles."""
     if table.auto_populated and not getattr(table, "_allow_insert", False):
-        insert(table, (row,))  # refused there, with the explanation
-        return
+        return False  # insert() refuses it, with the explanation
     plan = _row_plan(table, tuple(row))
     values = None if plan is None else plan.bind(row)
     if plan is None or values is None:
-        insert(table, (row,))
-        return
+        return False
     try:
         table.connection.query(plan.sql, values)
     except DuplicateError as exc:
         raise exc.suggest("To ignore duplicate entries, use skip_duplicates=True.") from None
     _record(table)
+    return True
 
 
 @dataclass(frozen=True)

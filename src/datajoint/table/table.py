@@ -210,7 +210,8 @@ class Table(QueryExpression, metaclass=TableMeta):
 
     def insert1(self, row: Any, **options: Any) -> None:
         """Insert one row."""
-        _insert.insert1(self, row, options)
+        if options or type(row) is not dict or not _insert.insert1_prepared(self, row):
+            _insert.insert(self, (row,), **options)
 
     def insert_dataframe(self, df: Any, index_as_pk: bool | None = None, **options: Any) -> None:
         """Insert a pandas DataFrame, using its index as primary key when it matches."""
