@@ -125,24 +125,25 @@ def measure(
     best, best_raw = float("inf"), float("inf")
     statements, raw_statements = 0, 0
     for _ in range(repeat):
-        if reset is not None:
-            reset()
-        start_count = connection.statement_count
-        start = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - start)
-        statements = connection.statement_count - start_count
+        seconds, statements = _timed(run, reset, lambda: connection.statement_count)
+        best = min(best, seconds)
         if raw is not None and raw_run is not None:
-            if reset is not None:
-                reset()
-            start_count = raw.statements
-            start = time.perf_counter()
-            raw_run()
-            best_raw = min(best_raw, time.perf_counter() - start)
-            raw_statements = raw.statements - start_count
+            seconds, raw_statements = _timed(raw_run, reset, lambda: raw.statements)
+            best_raw = min(best_raw, seconds)
     if raw is None or raw_run is None:
         return Result(name, best, statements)
     return Result(name, best, statements, best_raw, raw_statements)
+
+
+def _timed(
+    run: Callable[[], object], reset: Callable[[], object] | None, count: Callable[[], int]
+) -> tuple[float, int]:
+    """Seconds and statements of one run (after ``reset``)."""
+    if reset is not None:
+        reset()
+    start_count, start = count(), time.perf_counter()
+    run()
+    return time.perf_counter() - start, count() - start_count
 
 
 Chunk = tuple[Callable[[], object], Callable[[], object], Callable[[], object] | None]
