@@ -15,7 +15,8 @@ from .connection import Connection, conn
 from .errors import DataJointError, ThreadSafetyError
 from .heading import Heading
 from .log import logger
-from .populate.autopopulate import Computed, Imported
+from .populate.autopopulate import AutoPopulate, Computed, Imported
+from .populate.jobs import Job
 from .query.conditions import AndList, Not, Top
 from .query.expression import QueryExpression
 from .query.universal import U
@@ -29,6 +30,7 @@ __version__ = "2.0.0"
 
 __all__ = [
     "AndList",
+    "AutoPopulate",
     "Codec",
     "Computed",
     "Connection",
@@ -38,6 +40,7 @@ __all__ = [
     "Heading",
     "Imported",
     "Instance",
+    "Job",
     "Lookup",
     "Manual",
     "MatCell",

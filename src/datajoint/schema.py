@@ -20,7 +20,8 @@ from .populate.autopopulate import Computed, Imported
 from .populate.jobs import Job, schema_jobs
 from .settings import build_config, check_thread_safe
 from .table.table import FreeTable, Table
-from .table.tiers import Lookup, Manual, Part, tier_of, to_camel_case
+from .table.tiers import Lookup, Manual, Part, tier_of
+from .utils import to_camel_case, to_snake_case
 
 logger = logging.getLogger("datajoint")
 
@@ -233,9 +234,7 @@ class Schema:
         tables = cast(Connection, self.connection).catalog.tables(database)
         candidates = [name]
         if name[:1].isupper():
-            snake = "".join(("_" if i else "") + c.lower() if c.isupper() else c
-                            for i, c in enumerate(name))  # fmt: skip
-            candidates = [snake]
+            candidates = [to_snake_case(name)]
         for base in list(candidates):
             candidates += ["#" + base, "_" + base, "__" + base]
         for c in candidates:

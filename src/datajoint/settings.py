@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, field
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from . import config_files as files
-from .config_files import find_config_file, find_secrets_dir, read_secret_file
+from .config_files import CONFIG_FILENAME, find_config_file, find_secrets_dir, read_secret_file
 from .errors import DataJointError, ThreadSafetyError
 from .log import logger
 
@@ -542,6 +542,7 @@ class ConfigProxy:
 config = ConfigProxy(build_config())
 
 __all__ = [
+    "CONFIG_FILENAME",
     "DEFAULT_PORTS",
     "NO_CONFIG_WARNING",
     "THREAD_SAFE_MESSAGE",

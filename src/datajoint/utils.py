@@ -1,4 +1,4 @@
-"""Small helpers shared across layers: the interactive yes/no prompt."""
+"""Small helpers shared across layers: the interactive yes/no prompt, class-name ↔ table-name."""
 
 from __future__ import annotations
 
@@ -20,3 +20,16 @@ def user_choice(
         if not answer and default is not None:
             answer = default
     return answer
+
+
+def to_snake_case(name: str) -> str:
+    """``SessionTrial`` → ``session_trial``; ``ProcessedEMG`` → ``processed_e_m_g``."""
+    return "".join(("_" if i else "") + c.lower() if c.isupper() else c for i, c in enumerate(name))
+
+
+def to_camel_case(name: str) -> str:
+    """``session_trial`` → ``SessionTrial`` (tier prefixes removed)."""
+    return "".join(part[:1].upper() + part[1:] for part in name.lstrip("#_").split("_"))
+
+
+from_camel_case = to_snake_case  # the name DataJoint 0.14 and 2.x code imports

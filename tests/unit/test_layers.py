@@ -35,6 +35,12 @@ LAYERS = {
     "schema": 7,
     "diagram": 7,
     "cli": 8,
+    # the import paths of DataJoint 0.14 and 2.x, kept as thin re-exports
+    "user_tables": 8,
+    "expression": 8,
+    "condition": 8,
+    "schemas": 8,
+    "autopopulate": 8,
     "migrate": 8,
     "__init__": 8,
     "__main__": 8,

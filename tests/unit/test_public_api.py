@@ -9,6 +9,7 @@ import datajoint as dj
 
 EXPECTED = {
     "AndList",
+    "AutoPopulate",
     "Codec",
     "Computed",
     "Connection",
@@ -18,6 +19,7 @@ EXPECTED = {
     "Heading",
     "Imported",
     "Instance",
+    "Job",
     "Lookup",
     "Manual",
     "MatCell",

@@ -118,6 +118,27 @@ class Top:
         if offset and self.limit is None:
             object.__setattr__(self, "limit", 999999999999)
 
+    def merge(self, other: Top) -> Top:
+        """This Top followed by ``other`` (whose ``order_by`` is None or the same), as one Top.
+
+        Offsets add; the limit is what remains of this one after ``other``'s offset, capped by
+        ``other``'s limit (spec 03 §5).
+        """
+        limit, offset = merged_window(self.limit, self.offset or 0, other.limit, other.offset or 0)
+        return Top(limit, self.order_by, offset)
+
+
+def merged_window(
+    limit1: int | None, offset1: int, limit2: int | None, offset2: int
+) -> tuple[int | None, int]:
+    """``(limit, offset)`` of taking ``limit2`` rows after ``offset2`` of a window of ``limit1``
+    rows after ``offset1`` (None: unlimited)."""
+    inf = float("inf")
+    first = inf if limit1 is None else limit1
+    second = inf if limit2 is None else limit2
+    limit = min(second, max(0, first - offset2))
+    return (None if limit == inf else int(limit)), offset1 + offset2
+
 
 class AndList(list[Any]):
     """A list of restrictions that must all hold (``dj.AndList``)."""

@@ -18,7 +18,7 @@ from . import fetch as _fetch
 from . import preview as _preview
 from . import sqlfrag
 from .compiler import compile_fetch, inline_params
-from .conditions import Always, Context, Not, Top, bind, has_semijoin
+from .conditions import Always, Context, Not, Top, bind, has_semijoin, merged_window
 from .lineage import check_lineage, check_same_connection
 from .nodes import (
     Computed,
@@ -213,17 +213,10 @@ class QueryExpression:
         if current is not None and (
             top.order_by is None or tuple(top.order_by) == current.order_by
         ):
-            inf = float("inf")
-            l1 = inf if current.limit is None else current.limit
-            l2 = inf if top.limit is None else top.limit
-            offset = int(top.offset or 0)
-            limit = min(l2, max(0, l1 - offset))
-            spec = replace(
-                current,
-                limit=None if limit == inf else int(limit),
-                offset=current.offset + offset,
+            limit, offset = merged_window(
+                current.limit, current.offset, top.limit, int(top.offset or 0)
             )
-            return self._derive(top=spec)
+            return self._derive(top=replace(current, limit=limit, offset=offset))
         base = self._wrap() if current is not None else self
         order_by = ["KEY"] if top.order_by is None else top.order_by
         origins = dict(base._columns)
@@ -354,15 +347,19 @@ class QueryExpression:
         other: Any,
         semantic_check: bool = True,
         left: bool = False,
-        _nullable_pk: bool = False,
+        allow_nullable_pk: bool = False,
     ) -> QueryExpression:
-        """Natural join on the namesakes (spec 03 §7); ``left=True`` keeps every row of self."""
+        """Natural join on the namesakes (spec 03 §7); ``left=True`` keeps every row of self.
+
+        ``allow_nullable_pk=True`` (used by aggregation) skips the check that self determines
+        ``other`` in a left join; the result key is then the union of both keys.
+        """
         if is_universal(other):
             raise DataJointError("Joining with dj.U(...) is no longer supported in DataJoint 2.0.")
         other = as_expression(other, "The argument of join must be a QueryExpression.")
         check_same_connection(self.connection, other.connection)
         check_lineage(self.heading, other.heading, semantic_check)
-        heading = join_heading(self.heading, other.heading, left, _nullable_pk)
+        heading = join_heading(self.heading, other.heading, left, allow_nullable_pk)
         using = tuple(n for n in self.heading.names if n in other.heading.attributes)
         lp = self._parts() or self._derived_parts()
         rp = other._parts(single=True, no_where=left) or other._derived_parts()
@@ -422,7 +419,7 @@ class QueryExpression:
             elif a not in carried and a not in self.primary_key:
                 carried.append(a)
         joined = self.join(
-            group, semantic_check=False, left=not exclude_nonmatching, _nullable_pk=True
+            group, semantic_check=False, left=not exclude_nonmatching, allow_nullable_pk=True
         )
         keep = [*self.primary_key, *carried]
         return grouped(joined, keep, [self.heading[n] for n in keep], self.primary_key, named)

@@ -154,8 +154,7 @@ def to_arrays(
     if not attributes:
         names = heading.names
         columns = rows(query, names, squeeze)
-        dtype = np.dtype([(n, heading[n].dtype) for n in names])
-        result = np.empty(len(columns[0]) if columns else _height(query), dtype=dtype)
+        result = np.empty(len(columns[0]) if columns else _height(query), dtype=heading.as_dtype)
         for name, values in zip(names, columns, strict=True):
             if heading[name].dtype == np.dtype("float64"):
                 values = [np.nan if v is None else v for v in values]

@@ -7,6 +7,7 @@ import warnings
 from typing import Any
 
 from ..errors import DataJointError
+from ..utils import to_snake_case
 from .table import Table
 
 _CAMEL = re.compile(r"^[A-Z][A-Za-z0-9]*$")
@@ -20,16 +21,6 @@ TIER_PATTERNS = (
     ("Imported", re.compile(rf"^_{_BASE}$")),
     ("Part", re.compile(rf"^(?:#|_|__)?{_BASE}__{_BASE}$")),
 )
-
-
-def to_snake_case(name: str) -> str:
-    """``SessionTrial`` → ``session_trial``; ``ProcessedEMG`` → ``processed_e_m_g``."""
-    return "".join(("_" if i else "") + c.lower() if c.isupper() else c for i, c in enumerate(name))
-
-
-def to_camel_case(name: str) -> str:
-    """``session_trial`` → ``SessionTrial`` (tier prefixes removed)."""
-    return "".join(part[:1].upper() + part[1:] for part in name.lstrip("#_").split("_"))
 
 
 def checked_class_name(name: str) -> str:
