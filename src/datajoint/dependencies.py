@@ -63,6 +63,8 @@ class Dependencies:
                 self.graph.add_node(child, primary_key=set(heading.primary_key))
                 key = set(heading.all_primary_key)
                 for fk in heading.foreign_keys:
+                    if fk.parent[1].startswith("~"):
+                        continue  # e.g. a DataJoint 0.14 reference into ~external_<store>
                     parent = node_name(*fk.parent)
                     if parent not in self.graph:
                         self.graph.add_node(parent)
@@ -89,6 +91,16 @@ class Dependencies:
             self.inaccessible.add(schema)
             return False
         return True
+
+    def __contains__(self, name: object) -> bool:
+        """Whether the table ``name`` is in the graph of the registered schemas.
+
+        ``name`` is ``schema.table`` or a quoted full table name (``Table.full_table_name``).
+        """
+        if not isinstance(name, str):
+            return False
+        self.load()
+        return name.replace("`", "").replace('"', "") in self.graph
 
     def load_downstream(self, schemas: list[str]) -> nx.MultiDiGraph:
         """Load ``schemas`` and, until closure, every schema with foreign keys into them.

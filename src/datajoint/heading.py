@@ -222,8 +222,9 @@ class Heading:
     def __contains__(self, name: object) -> bool:
         return name in self.attributes
 
-    def __iter__(self) -> Iterator[Attribute]:
-        return iter(self.attributes.values())
+    def __iter__(self) -> Iterator[str]:
+        """The visible attribute names, as ``list(heading)`` gives in DataJoint."""
+        return iter(self.attributes)
 
     def __len__(self) -> int:
         return len(self.attributes)

@@ -15,7 +15,7 @@ from .declare.ddl import declare
 from .declare.describe import describe_heading
 from .declare.lineage import read_lineage, rebuild_lineage
 from .dependencies import master_of, split_node
-from .errors import AccessError, DataJointError
+from .errors import AccessError, DataJointError, DeclarationError
 from .populate.autopopulate import Computed, Imported
 from .populate.jobs import Job, schema_jobs
 from .settings import build_config, check_thread_safe
@@ -109,7 +109,9 @@ class Schema:
             )
         self.database = schema_name
         adapter = self.connection.adapter
+        # a new Schema object sees the tables as they are now (also those made by plain SQL);
         # loading the catalog first answers "exists" for any schema that has tables
+        self.connection.invalidate(schema_name)
         has_tables = bool(self.connection.catalog.tables(schema_name))
         if not has_tables and not adapter.schema_exists(self.connection.query, schema_name):
             if not self.create_schema:
@@ -171,6 +173,12 @@ class Schema:
             return
         instance = cls()
         if not instance.is_declared:
+            if not (cls.definition or "").strip():
+                raise DeclarationError(
+                    f"Table class `{cls.__name__}` has no definition: give it a `definition` "
+                    'string listing its attributes (e.g. definition = "id : int32") before '
+                    "decorating it with the schema."
+                )
             tier = "Part" if is_part else cls.tier_name
             assert self.database is not None  # tables are bound to an activated schema
             declare(
@@ -328,8 +336,12 @@ class Schema:
         return text
 
     # ---------------------------------------------------------------- generated classes
-    def make_classes(self, into: dict[str, Any] | None = None) -> None:
-        """Create a class for every table of the schema that has none in ``into``."""
+    def make_classes(self, into: dict[str, Any] | None = None, *, refresh: bool = True) -> None:
+        """Create a class for every table of the schema that has none in ``into``.
+
+        ``refresh`` re-reads the schema's tables first, so tables made meanwhile (by another
+        process or by plain SQL) get classes too.
+        """
         if into is None:
             if self.context is not None:
                 into = self.context
@@ -339,6 +351,9 @@ class Schema:
         database = self._require()
         # generated classes belong to the module they are made into (labels, describe())
         namespace = {"definition": "", "__module__": into.get("__name__", __name__)}
+        assert self.connection is not None  # activate() sets it before the database
+        if refresh:
+            self.connection.invalidate(database)
         existing = {
             (getattr(v, "database", None), _safe_table_name(v)): v
             for v in into.values()
@@ -348,12 +363,12 @@ class Schema:
         names = sorted(cast(Connection, self.connection).catalog.tables(database))
         for name in names:
             tier = tier_of(name)
-            if tier is None or tier == "Part":
+            if tier == "Part":
                 continue
             if (database, name) not in existing:
-                cls = cast(
-                    "type[Table]", type(to_camel_case(name), (_TIERS[tier],), dict(namespace))
-                )
+                # a table named outside the conventions (made by plain SQL) is read as Manual
+                base = _TIERS[tier or "Manual"]
+                cls = cast("type[Table]", type(_class_name(name), (base,), dict(namespace)))
                 cls._table_name = name
                 cls.database = database
                 cls._connection_ = self.connection
@@ -378,6 +393,12 @@ class Schema:
             setattr(master, part_name, part)
 
     spawn_missing_classes = make_classes
+
+
+def _class_name(table: str) -> str:
+    """A Python class name for a table name: ``plain_sql`` → ``PlainSql``, ``2p`` → ``T2p``."""
+    name = to_camel_case(table)
+    return name if name.isidentifier() else "T" + name
 
 
 def _class_path(table: str) -> str:
@@ -412,6 +433,9 @@ def schema_code(database: str, tables: list[str], catalog: Any) -> str:
         *[f"{alias} = dj.VirtualModule({alias!r}, {db!r})" for db, alias in modules.items()],
     ]
     for table in tables:
+        if tier_of(table) is None:  # made outside DataJoint: no class declares this name
+            lines += ["", "", f"# table `{table}` does not follow the DataJoint naming rules"]
+            continue
         if master_of(table) is not None:
             continue
         lines += ["", "", "@schema", f"class {to_camel_case(table)}(dj.{tier_of(table)}):"]
@@ -464,7 +488,7 @@ class VirtualModule(types.ModuleType):
         if add_objects:
             self.__dict__.update(add_objects)
         self.__dict__["schema"] = schema
-        schema.make_classes(into=self.__dict__)
+        schema.make_classes(into=self.__dict__, refresh=False)  # just activated: up to date
         if schema.context is None:
             schema.context = self.__dict__  # resolves parents to class names in describe()
 

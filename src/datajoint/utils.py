@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+
+_SEPARATORS = re.compile(r"[^0-9A-Za-z]+")
 
 
 def user_choice(
@@ -28,8 +31,8 @@ def to_snake_case(name: str) -> str:
 
 
 def to_camel_case(name: str) -> str:
-    """``session_trial`` → ``SessionTrial`` (tier prefixes removed)."""
-    return "".join(part[:1].upper() + part[1:] for part in name.lstrip("#_").split("_"))
+    """``session_trial`` → ``SessionTrial`` (tier prefixes and other separators removed)."""
+    return "".join(part[:1].upper() + part[1:] for part in _SEPARATORS.split(name) if part)
 
 
 from_camel_case = to_snake_case  # the name DataJoint 0.14 and 2.x code imports

@@ -57,6 +57,8 @@ def describe_heading(heading: Heading, names: dict[tuple[str, str], str]) -> str
         lines.append(f"# {heading.comment}")
     fk_of: dict[str, ForeignKey] = {}
     for foreign_key in heading.foreign_keys:
+        if foreign_key.parent[1].startswith("~"):
+            continue  # e.g. a DataJoint 0.14 reference into ~external_<store>: a plain column
         for column in foreign_key.columns:
             fk_of.setdefault(column, foreign_key)
     unique_sets = {frozenset(ix.parts) for ix in heading.indexes if ix.unique}

@@ -300,7 +300,7 @@ class QueryExpression:
         base = self._wrap() if used & self._renamed or self._having else self
         origins = dict(base._columns)
         out: list[tuple[Attribute, Any]] = []
-        for attr in heading:
+        for attr in heading.attributes.values():
             for new, old in renames.items():
                 if old == attr.name:
                     out.append((attr.renamed(new), origins[old]))
@@ -340,7 +340,7 @@ class QueryExpression:
         return first, items, self._where, frozenset(a.name for a in attrs), attrs
 
     def _derived_parts(self) -> tuple[Any, ...]:
-        return self, (), (), frozenset(self.heading.names), tuple(self.heading)
+        return self, (), (), frozenset(self.heading.names), tuple(self.heading.attributes.values())
 
     def join(
         self,

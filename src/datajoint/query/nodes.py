@@ -200,7 +200,8 @@ def join_heading(a: Heading, b: Heading, left: bool = False, nullable_pk: bool =
     a_det_b = set(b.primary_key) <= set(a.names)
     b_det_a = set(a.primary_key) <= set(b.names)
     lineage = a.lineage_available and b.lineage_available
-    b_only = [x for x in b if x.name not in a.attributes]
+    a_attrs, b_attrs = list(a.attributes.values()), list(b.attributes.values())
+    b_only = [x for x in b_attrs if x.name not in a.attributes]
     if left:
         b_only = [replace(x, nullable=True) for x in b_only]
     if left and not nullable_pk and not a_det_b:
@@ -211,17 +212,18 @@ def join_heading(a: Heading, b: Heading, left: bool = False, nullable_pk: bool =
         )
     if nullable_pk:
         key = a.primary_key + [k for k in b.primary_key if k not in a.primary_key]
-        return _keyed([*a, *b_only], key, lineage)
+        return _keyed([*a_attrs, *b_only], key, lineage)
     if a_det_b:
-        return _keyed([*a, *b_only], a.primary_key, lineage)
+        return _keyed([*a_attrs, *b_only], a.primary_key, lineage)
     if b_det_a:
-        return _keyed([*b, *(x for x in a if x.name not in b.attributes)], b.primary_key, lineage)
+        return _keyed(
+            [*b_attrs, *(x for x in a_attrs if x.name not in b.attributes)], b.primary_key, lineage
+        )
     key = a.primary_key + [k for k in b.primary_key if k not in a.primary_key]
-    merged = {x.name: x for x in b}
-    merged.update({x.name: x for x in a})
+    merged = {**b.attributes, **a.attributes}
     ordered = [merged[k] for k in key]
-    ordered += [x for x in a if x.name not in key]
-    ordered += [x for x in b if x.name not in key and x.name not in a.attributes]
+    ordered += [x for x in a_attrs if x.name not in key]
+    ordered += [x for x in b_attrs if x.name not in key and x.name not in a.attributes]
     return _keyed(ordered, key, lineage)
 
 
@@ -234,7 +236,10 @@ def union_heading(a: Heading, b: Heading) -> Heading:
         raise DataJointError(
             f"The operands of a union must not share any secondary attributes: {sorted(shared)}."
         )
-    attrs = [*a, *(replace(x, nullable=True) for x in b if not x.in_key)]
+    attrs = [
+        *a.attributes.values(),
+        *(replace(x, nullable=True) for x in b.attributes.values() if not x.in_key),
+    ]
     attrs = [replace(x, nullable=True) if not x.in_key else x for x in attrs]
     return _keyed(attrs, a.primary_key, a.lineage_available)
 

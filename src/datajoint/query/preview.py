@@ -18,7 +18,7 @@ def _settings(query: Any, limit: int | None, width: int | None) -> tuple[int, in
 
 def _rows(query: Any, limit: int) -> tuple[list[str], list[dict[str, Any]], int]:
     heading = query.heading
-    shown = [a.name for a in heading if not (a.is_blob or a.json or a.is_codec)]
+    shown = [a.name for a in heading.attributes.values() if not (a.is_blob or a.json or a.is_codec)]
     head = query.restrict(Top(limit + 1, None if query._top is not None else "KEY", 0))
     columns = fetch.rows(head, shown) if shown else []
     data = [dict(zip(shown, v, strict=True)) for v in zip(*columns, strict=True)]
