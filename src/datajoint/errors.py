@@ -15,6 +15,8 @@
         │   │   └── UnknownFieldError       (also a KeyError) unknown attribute in an insert row
         │   └── MissingAttributeError       NOT NULL column without value
         ├── MissingTableError               table does not exist
+        ├── UnboundTableError               (also an AttributeError) table class not bound to a
+        │                                   schema, so it has no table name or heading yet
         ├── MissingExternalFile             a stored object is gone
         ├── BucketInaccessible              S3 bucket unreachable (kept for compatibility)
         ├── ThreadSafetyError               global state used in thread-safe mode
@@ -92,6 +94,10 @@ class MissingTableError(DataJointError):
     """The table does not exist in the database."""
 
 
+class UnboundTableError(DataJointError, AttributeError):
+    """A table class is used before a schema bound it (``hasattr`` answers False)."""
+
+
 class MissingExternalFile(DataJointError):
     """An object referenced by the database is missing from its store."""
 
@@ -132,6 +138,7 @@ __all__ = [
     "QuerySyntaxError",
     "SerializationError",
     "ThreadSafetyError",
+    "UnboundTableError",
     "UnknownAttributeError",
     "UnknownFieldError",
     "ValueConversionError",

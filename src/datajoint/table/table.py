@@ -10,7 +10,7 @@ from typing import Any, Generic, TypeVar
 from ..connection import conn
 from ..declare.alter import alter as _alter
 from ..declare.describe import describe
-from ..errors import DataJointError, MissingTableError
+from ..errors import DataJointError, MissingTableError, UnboundTableError
 from ..heading import Heading
 from ..query.expression import QueryExpression
 from . import delete as _delete
@@ -47,11 +47,30 @@ class _ClassProperty(Generic[_T]):
         return self.fget(obj if obj is not None else cls())
 
 
+class class_property(property):
+    """A property that, read on the class, is evaluated on a fresh instance of it."""
+
+    def __get__(self, obj: Any, cls: type | None = None) -> Any:
+        if obj is None and cls is not None:
+            obj = cls()
+        return super().__get__(obj, cls)
+
+
 class TableMeta(type):
     """Lets table classes take part in the algebra (``Subject & key``, ``for r in Subject``).
 
     ``len``, ``bool`` and ``in`` stay instance-only (spec 04 §1): a class is always truthy.
+    Public properties of table classes (``key_source``, a Lookup's ``contents``, a part's
+    ``master``) also work on the class, as they do on an instance.
     """
+
+    def __init__(cls, name: str, bases: tuple[type, ...], namespace: dict[str, Any]) -> None:
+        super().__init__(name, bases, namespace)
+        for key, value in namespace.items():
+            if type(value) is property and not key.startswith("_"):
+                wrapped = class_property(value.fget, value.fset, value.fdel)
+                wrapped.__doc__ = value.__doc__  # a property subclass would show its own
+                setattr(cls, key, wrapped)
 
     def __and__(cls, other: Any) -> Any:
         return cls() & other
@@ -100,11 +119,11 @@ class Table(QueryExpression, metaclass=TableMeta):
 
     @classmethod
     def _make_table_name(cls) -> str:
-        raise DataJointError(f"Table `{cls.__name__}` has no table name.")
+        raise UnboundTableError(f"Table `{cls.__name__}` has no table name.")
 
     def _configured(self) -> None:
         if self.database is None or self._connection_ is None:
-            raise DataJointError(
+            raise UnboundTableError(
                 f"Table `{type(self).__name__}` is not properly configured. Ensure the schema is "
                 "activated before using the table. Example: schema = dj.Schema('my_schema') "
                 "then decorate the class with @schema."

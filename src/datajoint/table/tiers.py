@@ -6,7 +6,7 @@ import re
 import warnings
 from typing import Any
 
-from ..errors import DataJointError
+from ..errors import DataJointError, UnboundTableError
 from ..utils import to_snake_case
 from .table import Table
 
@@ -98,7 +98,7 @@ class Part(Table):
     @classmethod
     def _make_table_name(cls) -> str:
         if cls._master is None:
-            raise DataJointError(
+            raise UnboundTableError(
                 f"Part table `{cls.__name__}` must be declared inside its master's class."
             )
         master_name: str = cls._master.table_name
