@@ -352,7 +352,7 @@ def to_core_value(spec: TypeSpec, value: object, name: str) -> object:
             value = int(value)
         if isinstance(value, decimal.Decimal) and kind == FLOAT:
             value = float(value)
-        if kind == FLOAT and spec.core and spec.bits == 32 and isinstance(value, (int, float)):
+        if kind == FLOAT and spec.bits == 32 and isinstance(value, (int, float)):
             value = _to_float32(value, spec, name)
         if kind == DECIMAL:
             if isinstance(value, float):
@@ -496,8 +496,8 @@ def is_plain_column(spec: TypeSpec, values: list[Any]) -> bool:
     if kind in (INT, YEAR):
         return all(type(v) is int for v in values)
     if kind == FLOAT:
-        if spec.core and spec.bits == 32:
-            return False  # values are narrowed to float32
+        if spec.bits == 32:
+            return False  # values are narrowed to float32 (also the native 32-bit float)
         return all(type(v) is float and v == v for v in values)
     if kind in (CHAR, VARCHAR, TEXT):
         return all(type(v) is str for v in values)

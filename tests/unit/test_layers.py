@@ -20,6 +20,7 @@ LAYERS = {
     "_optional": 1,
     "utils": 1,
     "types": 2,
+    "floats": 2,
     "heading": 2,
     "codecs": 2,
     "blob": 2,

@@ -19,11 +19,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import numpy
-
 from .. import types as T
 from .._optional import lazy_module
 from ..errors import DataJointError
+from ..floats import shortest_float32_column
 from ..heading import Attribute, ForeignKey, Index
 
 if TYPE_CHECKING:
@@ -519,17 +518,12 @@ class Backend(ABC):
     def from_driver(self, attr: Attribute, values: list[Any]) -> list[Any]:
         """Convert one fetched column (non-NULL values and None) to the Python types of spec 02."""
         kind = attr.type.kind
+        if kind == T.FLOAT and attr.type.bits == 32:  # float32 and the native float
+            return shortest_float32_column(values)
         conv = _COMMON_DECODERS.get(kind)
-        if kind == T.FLOAT and attr.type.core and attr.type.bits == 32:
-            conv = _to_float32
         if conv is None:
             return values
         return [None if v is None else conv(v) for v in values]
-
-
-def _to_float32(v: Any) -> float:
-    """A float32 value as the nearest binary32 widened to float, whatever the driver sent."""
-    return float(numpy.float32(v))
 
 
 def _to_uuid(v: Any) -> uuid.UUID:
