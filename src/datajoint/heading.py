@@ -196,18 +196,18 @@ class Heading:
     @property
     def blobs(self) -> list[str]:
         """Visible attributes holding blobs (raw bytes, ``<blob>``, ``<attach>``)."""
-        return [a.name for a in self if a.is_blob]
+        return [a.name for a in self.attributes.values() if a.is_blob]
 
     @property
     def non_blobs(self) -> list[str]:
         """Visible attributes that are neither blobs, JSON nor codec values: those a preview
         shows."""
-        return [a.name for a in self if not (a.is_blob or a.json or a.is_codec)]
+        return [a.name for a in self.attributes.values() if not (a.is_blob or a.json or a.is_codec)]
 
     @property
     def as_dtype(self) -> np.dtype:
         """The numpy structured dtype of ``to_arrays()`` rows (spec 02 §9)."""
-        return np.dtype([(a.name, a.dtype) for a in self])
+        return np.dtype([(a.name, a.dtype) for a in self.attributes.values()])
 
     @property
     def has_autoincrement(self) -> bool:
