@@ -21,6 +21,15 @@ from . import update as _update
 _NONE: frozenset[str] = frozenset()
 
 
+def fresh_instance(cls: type) -> Any:
+    """A new instance of table class ``cls``, for methods and properties read on the class."""
+    if cls.__init__ is not object.__init__:  # type: ignore[misc]  # FreeTable, Job
+        raise UnboundTableError(
+            f"`{cls.__name__}` is built with arguments: use this attribute on an instance."
+        )
+    return cls()
+
+
 class on_class:
     """A method that, called on a table class, runs on a fresh instance of it."""
 
@@ -30,7 +39,7 @@ class on_class:
         functools.update_wrapper(self, func)  # type: ignore[arg-type]
 
     def __get__(self, obj: Any, cls: type) -> Any:
-        return self.func.__get__(obj if obj is not None else cls(), cls)
+        return self.func.__get__(obj if obj is not None else fresh_instance(cls), cls)
 
 
 _T = TypeVar("_T")
@@ -44,7 +53,7 @@ class _ClassProperty(Generic[_T]):
         self.__doc__ = fget.__doc__
 
     def __get__(self, obj: Any, cls: type) -> _T:
-        return self.fget(obj if obj is not None else cls())
+        return self.fget(obj if obj is not None else fresh_instance(cls))
 
 
 class class_property(property):
@@ -52,7 +61,7 @@ class class_property(property):
 
     def __get__(self, obj: Any, cls: type | None = None) -> Any:
         if obj is None and cls is not None:
-            obj = cls()
+            obj = fresh_instance(cls)
         return super().__get__(obj, cls)
 
 

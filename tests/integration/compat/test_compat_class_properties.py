@@ -105,6 +105,9 @@ def test_help_and_inspect(pipeline):
         assert cls.__name__ in text
         members = dict(inspect.getmembers(cls))
         assert "insert" in members
+    for cls in (dj.FreeTable, dj.Job, dj.Schema):  # classes built with arguments
+        assert cls.__name__ in pydoc.render_doc(cls)
+        assert inspect.getmembers(cls)
     assert "mean : float64" in pydoc.render_doc(Stat)  # the definition is in the docstring
     assert dict(inspect.getmembers(Stat))["key_source"].keys() == Stat.key_source.keys()
     assert inspect.signature(Stat.populate).parameters
