@@ -41,6 +41,7 @@ from .jobspec import (
     jobs_definition,
     jobs_table_name,
     truncate_message,
+    warn_coarse_jobs,
 )
 
 logger = logging.getLogger("datajoint")
@@ -77,6 +78,7 @@ class Job(FreeTable):
     def _declare(self) -> None:
         connection = self.connection
         target = self._target
+        warn_coarse_jobs(target)
         for stack_type in ("<blob>", "bytes"):  # <blob> once the codec is registered
             try:
                 definition = jobs_definition(target, stack_type)

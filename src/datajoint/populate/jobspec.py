@@ -44,17 +44,29 @@ def jobs_table_name(table_name: str) -> str:
     return "~~" + table_name.lstrip("_")
 
 
+def _native_key(target: Any) -> list[str]:
+    """Primary-key attributes of ``target`` that no foreign key brings (PK bypass, §1)."""
+    heading = target.heading
+    from_fk = {c for fk in heading.foreign_keys for c in fk.columns}
+    return [name for name in heading.primary_key if name not in from_fk]
+
+
 def job_key(target: Any) -> list[Attribute]:
     """The FK-derived primary-key attributes of ``target``, in primary-key order."""
     heading = target.heading
-    from_fk = {c for fk in heading.foreign_keys for c in fk.columns}
-    key = [heading[name] for name in heading.primary_key if name in from_fk]
-    native = [name for name in heading.primary_key if name not in from_fk]
+    native = _native_key(target)
+    key = [heading[name] for name in heading.primary_key if name not in native]
     if not key:
         raise DataJointError(
             f"Table `{target.table_name}` has no primary-key attributes from foreign keys, so it "
             "cannot have a jobs table: add a dependency (-> Parent) to its primary key."
         )
+    return key
+
+
+def warn_coarse_jobs(target: Any) -> None:
+    """Log (once, when its jobs table is made) that jobs of ``target`` omit native key parts."""
+    native = _native_key(target)
     if native:
         logger.warning(
             "Jobs of `%s` omit the primary-key attributes %s (not from foreign keys): one job "
@@ -62,7 +74,6 @@ def job_key(target: Any) -> list[Attribute]:
             target.table_name,
             ", ".join(native),
         )
-    return key
 
 
 def jobs_definition(target: Any, stack_type: str = "<blob>") -> str:
