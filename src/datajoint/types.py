@@ -186,6 +186,15 @@ class TypeSpec:
         return self.kind in BLOB_KINDS
 
     @property
+    def int_range(self) -> tuple[int, int] | None:
+        """The smallest and largest value of an integer type (None for other kinds)."""
+        if self.kind != INT or self.bits is None:
+            return None
+        if self.unsigned:
+            return 0, 2**self.bits - 1
+        return -(2 ** (self.bits - 1)), 2 ** (self.bits - 1) - 1
+
+    @property
     def binary_or_json(self) -> bool:
         """Storage is binary or JSON: only NULL defaults, never in a primary key."""
         return self.kind in (BYTES, JSON, CODEC)

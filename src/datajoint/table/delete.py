@@ -208,7 +208,19 @@ def delete(
 def delete_quick(table: Any, get_count: bool = False) -> int | None:
     """One DELETE of the table's (restricted) rows: no cascade, no prompt (spec 04 §4.7)."""
     sql, params = compile_delete(table)
-    cursor = table.connection.query(sql, params)
+    connection = table.connection
+    try:
+        cursor = connection.query(sql, params)
+    except IntegrityError:
+        node = table_node(table)
+        deps = connection.dependencies
+        deps.load_downstream([table.database])
+        children = deps.children(node) if node in deps.graph else []
+        referencing = ", ".join(display_name(c) for c in children) or "other tables"
+        raise IntegrityError(
+            f"Cannot delete from {display_name(node)}: rows of {referencing} reference the rows "
+            "to delete. Delete those rows first, or use delete(), which deletes them too."
+        ) from None
     return max(cursor.rowcount, 0) if get_count else None
 
 

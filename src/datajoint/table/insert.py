@@ -18,11 +18,19 @@ import numpy as np
 
 from ..codecs import columns as codec_columns
 from ..codecs.columns import RowContexts
-from ..errors import DataJointError, DuplicateError, UnknownFieldError
+from ..errors import (
+    DataJointError,
+    DuplicateError,
+    QueryError,
+    SerializationError,
+    UnknownFieldError,
+    ValueConversionError,
+)
 from ..heading import Attribute, Heading
 from ..query.compiler import compile_fetch
 from ..query.expression import is_expression
 from ..types import USE_DEFAULT, is_plain_column, is_plain_value, to_core_value
+from .violations import SKIP_HINT, explain, in_context
 
 # at most this many bound values per statement (PostgreSQL allows 65535, SQLite 32766)
 MAX_PARAMS = 30000
@@ -271,8 +279,9 @@ def insert1_prepared(table: Any, row: dict[str, Any]) -> bool:
         return False
     try:
         table.connection.query(plan.sql, values)
-    except DuplicateError as exc:
-        raise exc.suggest("To ignore duplicate entries, use skip_duplicates=True.") from None
+    except (QueryError, ValueConversionError) as exc:
+        hint = SKIP_HINT if isinstance(exc, DuplicateError) else ""
+        raise explain(exc, table, list(row), [row], hint) from None
     _record(table)
     return True
 
@@ -354,7 +363,10 @@ def _send(
         attrs = [heading[f] for f in fields]
         validate_codec_values(attrs, rows)
         # codecs encode here; in-store codecs write their objects before the INSERT below
-        columns = [encode_column(a, rows, adapter, table) for a in attrs]
+        try:
+            columns = [encode_column(a, rows, adapter, table) for a in attrs]
+        except (ValueConversionError, SerializationError) as exc:
+            raise in_context(exc, table, fields, rows) from None
         encoded = list(zip(*columns, strict=True))
         per_statement = max(1, MAX_PARAMS // max(1, len(fields)))
         statements = [
@@ -377,8 +389,9 @@ def _send(
         else:
             for sql, params in statements:
                 connection.query(sql, params)
-    except DuplicateError as exc:
-        raise exc.suggest("To ignore duplicate entries, use skip_duplicates=True.") from None
+    except (QueryError, ValueConversionError) as exc:
+        hint = SKIP_HINT if isinstance(exc, DuplicateError) else ""
+        raise explain(exc, table, fields, rows, hint) from None
 
 
 def _last_per_key(rows: list[dict[str, Any]], key: list[str]) -> list[dict[str, Any]]:
@@ -451,7 +464,7 @@ def _insert_query(table: Any, query: Any, mode: str | None, ignore_extra_fields:
     try:
         connection.query(sql, params)
     except DuplicateError as exc:
-        raise exc.suggest("To ignore duplicate entries, use skip_duplicates=True.") from None
+        raise exc.suggest(SKIP_HINT) from None
 
 
 @dataclass

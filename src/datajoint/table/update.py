@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import DataJointError
+from ..errors import DataJointError, QueryError, SerializationError, ValueConversionError
 from .insert import encode_row
+from .violations import explain, in_context
 
 
 def update1(table: Any, row: Any) -> None:
@@ -47,12 +48,18 @@ def update1(table: Any, row: Any) -> None:
         return
     connection = table.connection
     adapter = connection.adapter
-    values = encode_row(row, fields, heading, adapter, table)
-    key_values = encode_row(row, list(key), heading, adapter, table)
+    try:
+        values = encode_row(row, fields, heading, adapter, table)
+        key_values = encode_row(row, list(key), heading, adapter, table)
+    except (ValueConversionError, SerializationError) as exc:
+        raise in_context(exc, table, list(row), [row]) from None
     sql, params = adapter.update_sql(
         table.database,
         name,
         [(heading[f].storage, v) for f, v in zip(fields, values, strict=True)],
         list(zip(key, key_values, strict=True)),
     )
-    connection.query(sql, params)
+    try:
+        connection.query(sql, params)
+    except (QueryError, ValueConversionError) as exc:
+        raise explain(exc, table, list(row), [row], action="update") from None
