@@ -188,18 +188,18 @@ def _duplicate(
                 if not (updating and all(r[k] == _core(heading[k], rows[0][k]) for k in key))
             ]
             if existing:
-                return (
-                    f"Duplicate entry in table {name}: a row with "
-                    f"{assignments(cols, [existing[0][c] for c in cols])} ({label}) already exists."
-                )
-    if len(given) == 1 and len(rows) == 1:
+                return _exists(name, label, cols, [existing[0][c] for c in cols])
+    if len(given) == 1 and len(rows) == 1:  # a single row with a single key: that one collided
         label, cols = given[0]
-        given_values = [_core(heading[c], rows[0][c]) for c in cols]
-        return (
-            f"Duplicate entry in table {name}: a row with {assignments(cols, given_values)} "
-            f"({label}) already exists."
-        )
+        return _exists(name, label, cols, [_core(heading[c], rows[0][c]) for c in cols])
     return None
+
+
+def _exists(name: str, label: str, cols: Sequence[str], values: Sequence[Any]) -> str:
+    return (
+        f"Duplicate entry in table {name}: a row with {assignments(cols, values)} ({label}) "
+        "already exists."
+    )
 
 
 # ---------------------------------------------------------------------------- NOT NULL
