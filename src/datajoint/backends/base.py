@@ -116,7 +116,6 @@ class Backend(ABC):
     # suppresses them unless asked not to); PyMySQL, psycopg and sqlite3 emit none
     driver_warns: bool = False
     widen_float32: bool = False  # fetch float32 columns cast to double (lossy text protocol)
-    error_aborts_transaction: bool = False  # a failed statement ends the open transaction
 
     # ---------------------------------------------------------------- connection
     @abstractmethod

@@ -139,7 +139,6 @@ class PostgresBackend(Backend):
     """The PostgreSQL backend (psycopg 3)."""
 
     name = "postgresql"
-    error_aborts_transaction = True
     sqlglot_dialect = "postgres"
     max_name_length = 63
     default_port = 5432

@@ -140,11 +140,14 @@ def _which(
     return f"row {index}"
 
 
-def _can_query(table: Any) -> bool:
-    """Whether the connection can still run statements after the failure (PostgreSQL aborts
-    the transaction that holds a failed statement)."""
-    connection = table.connection
-    return not (connection.in_transaction and connection.adapter.error_aborts_transaction)
+def _existing(table: Any, node: str, wanted: list[dict[str, Any]], limit: int | None) -> Any:
+    """Rows of table ``node`` matching any of ``wanted``; None when the database cannot answer
+    (e.g. the failure ended the transaction)."""
+    try:
+        found = table._sibling(node).restrict(wanted, semantic_check=False)
+        return found.to_dicts(limit=limit)
+    except DataJointError:
+        return None
 
 
 # ---------------------------------------------------------------------------- duplicates
@@ -177,18 +180,20 @@ def _duplicate(
                     f"{assignments(cols, values)} ({label}) twice."
                 )
             seen.add(values)
-    if _can_query(table):
-        for label, cols in given:
-            wanted = [{c: _core(heading[c], row[c]) for c in cols} for row in rows]
-            wanted = [w for w in wanted if None not in w.values()]
-            found = table._sibling(table_node(table)).restrict(wanted, semantic_check=False)
-            existing = [
-                r
-                for r in found.to_dicts(limit=2)
-                if not (updating and all(r[k] == _core(heading[k], rows[0][k]) for k in key))
-            ]
-            if existing:
-                return _exists(name, label, cols, [existing[0][c] for c in cols])
+    for label, cols in given:
+        wanted = [{c: _core(heading[c], row[c]) for c in cols} for row in rows]
+        found = _existing(
+            table, table_node(table), [w for w in wanted if None not in w.values()], 2
+        )
+        if found is None:
+            break
+        existing = [
+            r
+            for r in found
+            if not (updating and all(r[k] == _core(heading[k], rows[0][k]) for k in key))
+        ]
+        if existing:
+            return _exists(name, label, cols, [existing[0][c] for c in cols])
     if len(given) == 1 and len(rows) == 1:  # a single row with a single key: that one collided
         label, cols = given[0]
         return _exists(name, label, cols, [_core(heading[c], rows[0][c]) for c in cols])
@@ -283,7 +288,6 @@ def _missing_parent(
     candidates = [fk for fk in heading.foreign_keys if set(fk.columns) <= set(fields)]
     if not candidates:
         return None
-    queryable = _can_query(table)
     for fk in candidates:
         parent = node_name(*fk.parent)
         cols = list(fk.columns)
@@ -294,18 +298,17 @@ def _missing_parent(
                 wanted.setdefault(values, index)
         if not wanted:
             continue
-        missing = next(iter(wanted))
-        if queryable:
-            refs = list(fk.ref_columns)
-            found = table._sibling(parent).restrict(
-                [dict(zip(refs, v, strict=True)) for v in wanted], semantic_check=False
-            )
-            present = {tuple(r[c] for c in refs) for r in found.proj(*refs).to_dicts()}
+        refs = list(fk.ref_columns)
+        found = _existing(table, parent, [dict(zip(refs, v, strict=True)) for v in wanted], None)
+        if found is not None:
+            present = {tuple(r[c] for c in refs) for r in found}
             absent = [v for v in wanted if v not in present]
             if not absent:
                 continue
             missing = absent[0]
-        elif len(candidates) > 1 or len(wanted) > 1:
+        elif len(candidates) == 1 and len(wanted) == 1:
+            missing = next(iter(wanted))
+        else:
             return None  # which reference failed is not known
         index = wanted[missing]
         renamed = "" if not fk.renamed else f" (as {', '.join(fk.ref_columns)})"
