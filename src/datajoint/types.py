@@ -486,7 +486,7 @@ def is_plain_value(spec: TypeSpec, value: Any) -> bool:
     if given is str:
         return kind in _TEXT_KINDS or (kind == ENUM and value in (spec.values or ()))
     if given is float:
-        return kind == FLOAT and not (spec.core and spec.bits == 32) and value == value
+        return kind == FLOAT and spec.bits != 32 and value == value
     if given is bool:
         return kind == BOOL
     return False
