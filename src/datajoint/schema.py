@@ -359,8 +359,10 @@ class Schema:
             for v in into.values()
             if isinstance(v, type) and issubclass(v, Table)
         }
-        # masters first, then their parts: no dependency order needed (nor networkx loaded)
-        names = sorted(cast(Connection, self.connection).catalog.tables(database))
+        # masters first, then their parts: no dependency order needed (nor networkx loaded);
+        # hidden tables (jobs, lineage, DataJoint 0.14's ~external_*, ~log) get no class
+        tables = self.connection.catalog.tables(database)
+        names = sorted(name for name in tables if not name.startswith("~"))
         for name in names:
             tier = tier_of(name)
             if tier == "Part":
