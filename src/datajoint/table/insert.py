@@ -463,8 +463,9 @@ def _insert_query(table: Any, query: Any, mode: str | None, ignore_extra_fields:
     )
     try:
         connection.query(sql, params)
-    except DuplicateError as exc:
-        raise exc.suggest(SKIP_HINT) from None
+    except (QueryError, ValueConversionError) as exc:  # the rows are not known here
+        hint = SKIP_HINT if isinstance(exc, DuplicateError) else ""
+        raise explain(exc, table, fields, [], hint) from None
 
 
 @dataclass

@@ -206,3 +206,28 @@ def test_many_rows_inside_a_transaction(lab):
         f"Duplicate entry in table {T}: a row with mouse_id=1 (primary key) already exists. {SKIP}"
     )
     assert len(Mouse()) == 1
+
+
+def test_insert_from_a_query(lab, schema):
+    """INSERT … SELECT sends no rows from Python: the message names the table and quotes the
+    database's report."""
+    Mouse, T = lab.Mouse, lab.mouse
+    text = message(E.DuplicateError, lambda: Mouse.insert(Mouse & {"mouse_id": 1}))
+    assert text.startswith(
+        f"Duplicate entry in table {T}: an inserted row repeats an existing primary key or "
+        "unique value (the database reports: "
+    )
+    assert text.endswith(SKIP)
+
+    @schema
+    class Candidate(dj.Manual):
+        definition = "candidate : int32"
+
+    Candidate.insert1({"candidate": 100})
+    text = message(
+        E.MissingAttributeError, lambda: Mouse.insert(Candidate.proj(mouse_id="candidate"))
+    )
+    assert text == (
+        f"Missing value for attribute `note` (varchar(20)) of table {T}: it has no default and "
+        "cannot be NULL, but the inserted rows do not give it. Add `note` to every row."
+    )
