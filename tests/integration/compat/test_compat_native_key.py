@@ -1,6 +1,7 @@
 """Computed and Imported tables with primary-key attributes of their own (issue 14 point 1;
-spec 01 §1.3, spec 05 §1): refused by default, declared with the bypass setting; populate,
-jobs and progress() then work on the key source of the foreign keys, and make() inserts
+spec 01 §1.3, spec 05 §1): declared as DataJoint 2.x pipelines do (the setting
+``jobs.allow_new_pk_fields_in_computed_tables`` is on by default; off, they are refused);
+populate, jobs and progress() work on the key source of the foreign keys, and make() inserts
 several rows per key."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import pytest
 
 import datajoint as dj
 
-BYPASS = {"allow_new_pk_fields_in_computed_tables": True}
+REFUSE = {"allow_new_pk_fields_in_computed_tables": False}
 
 
 @pytest.fixture
@@ -33,7 +34,7 @@ def make_units(self, key):
     self.insert([{**key, "unit": u, "rate": 1.5 * u} for u in range(n)])
 
 
-def test_refused_without_the_setting(schema, Recording):
+def test_refused_when_the_setting_is_off(schema, Recording):
     class Unit(dj.Computed):
         definition = """
         -> Recording
@@ -42,7 +43,8 @@ def test_refused_without_the_setting(schema, Recording):
         rate : float64
         """
 
-    with pytest.raises(dj.errors.DeclarationError, match="non-FK primary key") as info:
+    refused = pytest.raises(dj.errors.DeclarationError, match="non-FK primary key")
+    with dj.config.override(jobs=REFUSE), refused as info:
         schema(Unit)
     message = str(info.value)
     assert "unit" in message and "allow_new_pk_fields_in_computed_tables" in message
@@ -50,15 +52,14 @@ def test_refused_without_the_setting(schema, Recording):
 
 
 @pytest.mark.parametrize("key_first", [False, True], ids=["fk-first", "key-first"])
-def test_declare_and_populate_with_the_setting(schema, Recording, key_first, caplog):
+def test_declare_and_populate_by_default(schema, Recording, key_first, caplog):
     lines = ["-> Recording", "unit : int16"]
     body = "\n".join(reversed(lines) if key_first else lines)
-    with dj.config.override(jobs=BYPASS):
 
-        @schema
-        class Unit(dj.Computed):
-            definition = f"{body}\n---\nrate : float64\n"
-            make = make_units
+    @schema
+    class Unit(dj.Computed):
+        definition = f"{body}\n---\nrate : float64\n"
+        make = make_units
 
     Unit.Recording = Recording
     order = ["unit", "recording"] if key_first else ["recording", "unit"]
@@ -89,30 +90,29 @@ def test_declare_and_populate_with_the_setting(schema, Recording, key_first, cap
 
 
 def test_imported_and_parts(schema, Recording):
-    """Imported tables follow the same rule; parts may add key attributes without the setting."""
-    with dj.config.override(jobs=BYPASS):
+    """Imported tables too; their parts may add key attributes whatever the setting."""
 
-        @schema
-        class Spikes(dj.Imported):
+    @schema
+    class Spikes(dj.Imported):
+        definition = """
+        -> Recording
+        unit : int16
+        ---
+        count : int32
+        """
+
+        class Time(dj.Part):
             definition = """
-            -> Recording
-            unit : int16
+            -> master
+            spike : int32
             ---
-            count : int32
+            t : float64
             """
 
-            class Time(dj.Part):
-                definition = """
-                -> master
-                spike : int32
-                ---
-                t : float64
-                """
-
-            def make(self, key):
-                for u in range(2):
-                    self.insert1({**key, "unit": u, "count": 3})
-                    self.Time.insert({**key, "unit": u, "spike": s, "t": 0.1 * s} for s in range(3))
+        def make(self, key):
+            for u in range(2):
+                self.insert1({**key, "unit": u, "count": 3})
+                self.Time.insert({**key, "unit": u, "spike": s, "t": 0.1 * s} for s in range(3))
 
     assert Spikes.populate()["success_count"] == 3
     assert len(Spikes()) == 6 and len(Spikes.Time()) == 18

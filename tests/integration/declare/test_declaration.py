@@ -307,7 +307,7 @@ def test_singleton_table(lab):
         lab.Setting.insert1({"value": "off"})
 
 
-def test_computed_native_key_needs_the_setting(schema):
+def test_computed_native_key_refused_when_the_setting_is_off(schema):
     class Trace(dj.Computed):
         definition = """
         trace : int32
@@ -315,11 +315,13 @@ def test_computed_native_key_needs_the_setting(schema):
         x : float64
         """
 
-    with pytest.raises(dj.DataJointError, match="non-FK primary key"):
+    with (
+        dj.config.override(jobs={"allow_new_pk_fields_in_computed_tables": False}),
+        pytest.raises(dj.DataJointError, match="non-FK primary key"),
+    ):
         schema(Trace)
     assert schema.list_tables() == []
-    with dj.config.override(jobs={"allow_new_pk_fields_in_computed_tables": True}):
-        schema(Trace)
+    schema(Trace)  # accepted by default
     assert schema.list_tables() == ["__trace"]
 
 
