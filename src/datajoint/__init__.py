@@ -22,6 +22,8 @@ from .query.expression import QueryExpression
 from .query.universal import U
 from .schema import Instance, Schema, VirtualModule, list_schemas, virtual_schema
 from .settings import config
+from .storage.refs import NpyRef, ObjectRef
+from .store_config import StorageAdapter, get_storage_adapter
 from .table.insert import ValidationResult
 from .table.table import FreeTable, Table
 from .table.tiers import Lookup, Manual, Part
@@ -46,10 +48,13 @@ __all__ = [
     "MatCell",
     "MatStruct",
     "Not",
+    "NpyRef",
+    "ObjectRef",
     "Part",
     "QueryExpression",
     "Schema",
     "SchemaCodec",
+    "StorageAdapter",
     "Table",
     "ThreadSafetyError",
     "Top",
@@ -61,6 +66,7 @@ __all__ = [
     "conn",
     "errors",
     "get_codec",
+    "get_storage_adapter",
     "list_codecs",
     "list_schemas",
     "logger",
@@ -73,6 +79,8 @@ def __getattr__(name: str) -> Any:
         from .cli import cli
 
         return cli
+    if name == "gc":  # garbage collection of stored objects, imported on use
+        return importlib.import_module(".gc", __name__)
     if name in ("Diagram", "diagram"):
         module = importlib.import_module(".diagram", __name__)
         return module if name == "diagram" else module.Diagram

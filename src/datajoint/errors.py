@@ -18,6 +18,10 @@
         ├── UnboundTableError               (also an AttributeError) table class not bound to a
         │                                   schema, so it has no table name or heading yet
         ├── MissingExternalFile             a stored object is gone
+        ├── MissingSourceFile               (also a FileNotFoundError) a source file is missing
+        ├── StorePathError                  (also a ValueError) a path a store does not allow
+        ├── CodecTypeError                  (also a TypeError) a codec rejects a value's type
+        ├── ObjectIntegrityError            a stored object fails verification
         ├── BucketInaccessible              S3 bucket unreachable (kept for compatibility)
         ├── ThreadSafetyError               global state used in thread-safe mode
         ├── DeclarationError                a table definition is invalid
@@ -102,6 +106,22 @@ class MissingExternalFile(DataJointError):
     """An object referenced by the database is missing from its store."""
 
 
+class MissingSourceFile(DataJointError, FileNotFoundError):
+    """A file to store, a file referenced in a store, or a local store's folder is missing."""
+
+
+class StorePathError(DataJointError, ValueError):
+    """A path that a store does not allow (a reserved section, outside ``filepath_prefix``)."""
+
+
+class CodecTypeError(DataJointError, TypeError):
+    """A codec was given a value of a type it does not store."""
+
+
+class ObjectIntegrityError(DataJointError):
+    """A stored object does not match its metadata (missing, wrong size, hash or manifest)."""
+
+
 class BucketInaccessible(DataJointError):
     """An S3 bucket cannot be reached (kept for compatibility)."""
 
@@ -125,6 +145,7 @@ class SerializationError(DataJointError, TypeError):
 __all__ = [
     "AccessError",
     "BucketInaccessible",
+    "CodecTypeError",
     "DataJointError",
     "DeclarationError",
     "DuplicateError",
@@ -132,11 +153,14 @@ __all__ = [
     "LostConnectionError",
     "MissingAttributeError",
     "MissingExternalFile",
+    "MissingSourceFile",
     "MissingTableError",
+    "ObjectIntegrityError",
     "QueryCanceledError",
     "QueryError",
     "QuerySyntaxError",
     "SerializationError",
+    "StorePathError",
     "ThreadSafetyError",
     "UnboundTableError",
     "UnknownAttributeError",

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from . import types as T
+from .codecs.base import SchemaCodec
 from .codecs.columns import first_dtype_is_bytes
 from .errors import UnknownAttributeError
 from .types import TypeSpec
@@ -70,6 +71,21 @@ class Attribute:
         if self.codec is not None:
             return first_dtype_is_bytes(self.codec, self.store, self.storage_type)
         return self.type.is_blob
+
+    @property
+    def is_hash_object(self) -> bool:
+        """Whether values are hash-addressed objects in a store (``<hash@>``, ``<blob@>``,
+        ``<attach@>``)."""
+        codec = self.codec
+        if codec is None:
+            return False
+        return codec.name == "hash" or (codec.name in ("blob", "attach") and self.store is not None)
+
+    @property
+    def is_schema_object(self) -> bool:
+        """Whether values are schema-addressed objects (``<object@>``, ``<npy@>`` and other
+        ``SchemaCodec`` codecs)."""
+        return isinstance(self.codec, SchemaCodec)
 
     @property
     def json(self) -> bool:
@@ -203,6 +219,16 @@ class Heading:
         """Visible attributes that are neither blobs, JSON nor codec values: those a preview
         shows."""
         return [a.name for a in self.attributes.values() if not (a.is_blob or a.json or a.is_codec)]
+
+    @property
+    def hash_objects(self) -> list[str]:
+        """Visible attributes holding hash-addressed objects."""
+        return [a.name for a in self if a.is_hash_object]
+
+    @property
+    def schema_objects(self) -> list[str]:
+        """Visible attributes holding schema-addressed objects."""
+        return [a.name for a in self if a.is_schema_object]
 
     @property
     def as_dtype(self) -> np.dtype:

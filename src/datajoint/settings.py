@@ -25,8 +25,9 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from . import config_files as files
 from .config_files import CONFIG_FILENAME, find_config_file, find_secrets_dir, read_secret_file
-from .errors import DataJointError, ThreadSafetyError
+from .errors import ThreadSafetyError
 from .log import logger
+from .store_config import resolve_store_spec
 
 BackendName = Literal["sqlite", "mysql", "postgresql"]
 DEFAULT_PORTS: dict[str, int] = {"mysql": 3306, "postgresql": 5432}
@@ -436,30 +437,18 @@ class Config(BaseSettings):
     def get_store_spec(
         self, store: str | None = None, *, use_filepath_default: bool = False
     ) -> dict[str, Any]:
-        """Return a copy of the spec of ``store`` (default store when ``None`` or ``""``).
+        """A validated copy of the spec of ``store`` with defaults filled in (spec 06 §1.3).
+
+        ``None`` or ``""`` means ``stores.default`` (``stores.filepath_default`` with
+        ``use_filepath_default``). The config is not modified.
 
         Raises
         ------
         DataJointError
-            The default store is not configured or the store is unknown.
+            The default store is not set, the store is not configured, or its spec is invalid
+            (unknown protocol, missing or unknown keys, overlapping section prefixes).
         """
-        if not store:
-            key = "filepath_default" if use_filepath_default else "default"
-            if key not in self.stores:
-                message = f"stores.{key} is not configured"
-                if use_filepath_default:
-                    message += (
-                        ". Set stores.filepath_default or specify store explicitly "
-                        "with <filepath@store>"
-                    )
-                raise DataJointError(message)
-            store = self.stores[key]
-            if not isinstance(store, str):
-                raise DataJointError(f"stores.{key} must be a string")
-        spec = self.stores.get(store)
-        if store in ("default", "filepath_default") or not isinstance(spec, dict):
-            raise DataJointError(f"Storage '{store}' is requested but not configured in stores")
-        return copy.deepcopy(spec)
+        return resolve_store_spec(self.stores, store, use_filepath_default=use_filepath_default)
 
 
 def build_config(start: str | os.PathLike[str] | None = None) -> Config:

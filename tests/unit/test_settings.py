@@ -732,13 +732,13 @@ def test_get_store_spec():
         cfg.get_store_spec()
     with pytest.raises(DataJointError, match=r"stores\.filepath_default is not configured"):
         cfg.get_store_spec(use_filepath_default=True)
-    cfg.stores.update(
-        default="main", filepath_default="raw", main={"protocol": "file"}, raw={"protocol": "s3"}
-    )
+    main = {"protocol": "file", "location": "/data"}
+    raw = {"protocol": "S3", "endpoint": "e", "bucket": "b", "location": ""}
+    cfg.stores.update(default="main", filepath_default="raw", main=main, raw=raw)
     spec = cfg.get_store_spec()
-    assert spec == {"protocol": "file"}
+    assert spec["protocol"] == "file" and spec["hash_prefix"] == "_hash"
     spec["x"] = 1
-    assert cfg.stores["main"] == {"protocol": "file"}
+    assert cfg.stores["main"] == {"protocol": "file", "location": "/data"}  # a copy
     assert cfg.get_store_spec("")["protocol"] == "file"
     assert cfg.get_store_spec(use_filepath_default=True)["protocol"] == "s3"
     with pytest.raises(DataJointError, match="Storage 'cold' is requested but not configured"):

@@ -33,6 +33,8 @@ from collections.abc import Sequence
 from typing import Any, ClassVar, Protocol
 
 from ..errors import DataJointError
+from ..storage.paths import build_object_path
+from ..storage.stores import StorageBackend, get_backend
 
 logger = logging.getLogger("datajoint")
 
@@ -170,6 +172,37 @@ class SchemaCodec(Codec, register=False):
         field = key.pop("_field", None)
         primary_key = {k: v for k, v in key.items() if not k.startswith("_")}
         return schema, table, field, primary_key
+
+    @staticmethod
+    def _get_backend(store_name: str | None = None, config: Any = None) -> StorageBackend:
+        """The backend of a store (``None``/``""``: the default store) under ``config``
+        (default ``dj.config``)."""
+        return get_backend(store_name, config)
+
+    @classmethod
+    def _build_path(
+        cls,
+        schema: str,
+        table: str,
+        field: str,
+        primary_key: dict[str, Any],
+        ext: str | None = None,
+        store_name: str | None = None,
+        config: Any = None,
+    ) -> tuple[str, str]:
+        """``(path, token)`` of a new object of this row and field (spec 06 §2.2), with the
+        store's ``schema_prefix``, ``partition_pattern`` and ``token_length``."""
+        spec = cls._get_backend(store_name, config).spec
+        return build_object_path(
+            schema,
+            table,
+            field,
+            primary_key,
+            ext,
+            schema_prefix=spec.get("schema_prefix", "_schema"),
+            partition_pattern=spec.get("partition_pattern"),
+            token_length=spec.get("token_length", 8),
+        )
 
 
 class UnregisteredCodec(Codec, register=False):

@@ -29,6 +29,7 @@ from ..errors import (
 from ..heading import Attribute, Heading
 from ..query.compiler import compile_fetch
 from ..query.expression import is_expression
+from ..storage.stores import removing_on_failure
 from ..types import USE_DEFAULT, is_plain_column, is_plain_value, to_core_value
 from .violations import SKIP_HINT, explain, in_context
 
@@ -332,6 +333,19 @@ def _row_plan(table: Any, names: tuple[str, ...]) -> _RowPlan | None:
 
 
 def _send(
+    table: Any,
+    connection: Any,
+    heading: Heading,
+    fields: list[str],
+    rows: list[dict[str, Any]],
+    mode: str | None,
+) -> None:
+    # objects written to stores while encoding are removed if the batch is not inserted
+    with removing_on_failure():
+        _encode_and_send(table, connection, heading, fields, rows, mode)
+
+
+def _encode_and_send(
     table: Any,
     connection: Any,
     heading: Heading,

@@ -13,6 +13,7 @@ from ..declare.describe import describe
 from ..errors import DataJointError, MissingTableError, UnboundTableError
 from ..heading import Heading
 from ..query.expression import QueryExpression
+from ..storage.staged import StagedInsert
 from . import delete as _delete
 from . import insert as _insert
 from . import navigation as _navigation
@@ -289,6 +290,21 @@ class Table(QueryExpression, metaclass=TableMeta):
     def update1(self, row: Any) -> None:
         """Change secondary attributes of one existing row (spec 04 §3)."""
         _update.update1(self, row)
+
+    @_ClassProperty
+    def staged_insert1(self) -> StagedInsert:
+        """A context manager that writes ``<object@>`` values in place, then inserts the row
+        (spec 06 §7)::
+
+            with Recording.staged_insert1 as staged:
+                staged.rec["recording_id"] = 1
+                with staged.open("raw", ".bin") as f:
+                    f.write(data)
+
+        The row is inserted when the block ends normally; an exception (or a failed insert)
+        removes what was staged and leaves no row.
+        """
+        return StagedInsert(self)
 
     def alter(self, prompt: bool = True, context: dict[str, Any] | None = None) -> None:
         """Change secondary attributes and the comment to match ``definition`` (spec 01 §8)."""

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import DataJointError, QueryError, SerializationError, ValueConversionError
+from ..storage.stores import removing_on_failure
 from .insert import encode_row
 from .violations import explain, in_context
 
@@ -48,18 +49,20 @@ def update1(table: Any, row: Any) -> None:
         return
     connection = table.connection
     adapter = connection.adapter
-    try:
-        values = encode_row(row, fields, heading, adapter, table)
-        key_values = encode_row(row, list(key), heading, adapter, table)
-    except (ValueConversionError, SerializationError) as exc:
-        raise in_context(exc, table, list(row), [row]) from None
-    sql, params = adapter.update_sql(
-        table.database,
-        name,
-        [(heading[f].storage, v) for f, v in zip(fields, values, strict=True)],
-        list(zip(key, key_values, strict=True)),
-    )
-    try:
-        connection.query(sql, params)
-    except (QueryError, ValueConversionError) as exc:
-        raise explain(exc, table, list(row), [row], action="update") from None
+    # a new in-store value is a new object; the old one is left for garbage collection
+    with removing_on_failure():
+        try:
+            values = encode_row(row, fields, heading, adapter, table)
+            key_values = encode_row(row, list(key), heading, adapter, table)
+        except (ValueConversionError, SerializationError) as exc:
+            raise in_context(exc, table, list(row), [row]) from None
+        sql, params = adapter.update_sql(
+            table.database,
+            name,
+            [(heading[f].storage, v) for f, v in zip(fields, values, strict=True)],
+            list(zip(key, key_values, strict=True)),
+        )
+        try:
+            connection.query(sql, params)
+        except (QueryError, ValueConversionError) as exc:
+            raise explain(exc, table, list(row), [row], action="update") from None
