@@ -16,6 +16,7 @@ from support.backends import (  # noqa: F401
     schema,
 )
 from support.sql import count_queries  # noqa: F401
+from support.stores import s3_server, store, store_kind  # noqa: F401
 
 _backend_of: dict[str, str] = {}
 _outcomes: dict[str, collections.Counter] = {name: collections.Counter() for name in BACKENDS}

@@ -243,7 +243,7 @@ class ObjectRef:
         return self.backend.list_files(self.path)
 
 
-class NpyRef:
+class NpyRef(np.lib.mixins.NDArrayOperatorsMixin):
     """A lazy handle to a ``.npy`` file: shape and dtype without I/O, the array on
     :meth:`load` (spec 06 §6). Works in numpy expressions (``np.mean(ref)``, ``ref + 1``).
     """
@@ -327,6 +327,10 @@ class NpyRef:
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         array = self.load()
         return array if dtype is None else array.astype(dtype)
+
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        loaded = tuple(x.load() if isinstance(x, NpyRef) else x for x in inputs)
+        return getattr(ufunc, method)(*loaded, **kwargs)
 
     def __getitem__(self, index: Any) -> Any:
         return self.load()[index]

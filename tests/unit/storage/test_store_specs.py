@@ -73,7 +73,7 @@ def test_stage_key_accepted_and_ignored():
     ],
 )
 def test_overlapping_sections(prefixes):
-    with pytest.raises(dj.DataJointError, match="overlap.*mutually exclusive"):
+    with pytest.raises(dj.DataJointError, match=r"overlap.*mutually exclusive"):
         resolve(FILE, **prefixes)
 
 
