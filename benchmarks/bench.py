@@ -5,6 +5,10 @@ doing the same work on the same database, and prints per backend a Markdown tabl
 time of each (of ``--repeat`` alternating runs), their ratio, and the statements one run sent.
 MariaDB and PostgreSQL are the local test servers (127.0.0.1). The test suite runs it once,
 tiny, on SQLite to keep it working; timings are never asserted.
+
+``--only stores`` runs the object-store workload (``benchmarks/stores.py``): 20 arrays of 8 MB
+through ``<blob@>`` and ``<npy@>`` into a local store, beside fsspec writing and reading the
+same bytes.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import tempfile
 import warnings
 
 from harness import Raw, connect, machine, table
+from stores import stores
 from workloads import Setup, bulk, per_call, schemas
 
 BACKENDS = ["sqlite", "mysql", "postgresql"]
@@ -27,12 +32,22 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=1000, help="calls of the per-call cases")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument(
-        "--only", nargs="+", default=["per_call", "bulk", "schemas"], help="workload groups"
+        "--only",
+        nargs="+",
+        default=["per_call", "bulk", "schemas"],
+        help="workload groups: per_call, bulk, schemas, stores (object stores; not by default)",
     )
+    parser.add_argument("--store-arrays", type=int, default=20, help="arrays of the stores case")
+    parser.add_argument("--store-mb", type=int, default=8, help="MB per array of the stores case")
     args = parser.parse_args()
     logging.getLogger("datajoint").setLevel(logging.WARNING)
     warnings.simplefilter("ignore", UserWarning)  # no datajoint.json here
-    groups = {"per_call": per_call, "bulk": bulk, "schemas": schemas}
+    groups = {
+        "per_call": per_call,
+        "bulk": bulk,
+        "schemas": schemas,
+        "stores": lambda s: stores(s, args.store_arrays, args.store_mb),
+    }
     print(f"Machine: {machine()}; best of {args.repeat}\n")
     for backend in args.backend:
         with tempfile.TemporaryDirectory() as folder:

@@ -1,13 +1,16 @@
 """A small lab pipeline on embedded SQLite: run ``python examples/demo.py``.
 
 Two schemas: ``demo_lab`` (who and what: subjects, rigs) and ``demo_ephys`` (sessions,
-recordings and a computed analysis with a part table). Foreign keys cross the schemas.
+recordings and a computed analysis with a part table). Foreign keys cross the schemas. One
+waveform array is kept as a ``.npy`` file in a local object store beside the database.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+
+import numpy as np
 
 import datajoint as dj
 
@@ -18,6 +21,10 @@ dj.config["database.path"] = os.environ.get(
 # the folder where the demo writes its diagram files (default: next to the database file)
 OUTPUT = os.environ.get("DJ_DEMO_OUT", os.path.dirname(os.path.abspath(dj.config["database.path"])))
 dj.config["safemode"] = False
+# a local object store for large values (<npy@>, <blob@>, ...): a folder next to the database
+STORE = os.path.join(os.path.dirname(os.path.abspath(dj.config["database.path"])), "store")
+os.makedirs(STORE, exist_ok=True)
+dj.config.stores = {"default": "local", "local": {"protocol": "file", "location": STORE}}
 
 lab = dj.Schema("demo_lab")
 ephys = dj.Schema("demo_ephys")
@@ -68,6 +75,16 @@ class Recording(dj.Manual):
     ---
     sampling_rate : float32   # Hz
     mean_rate : float64       # spikes per second
+    """
+
+
+@ephys
+class Waveform(dj.Manual):
+    definition = """
+    # the mean spike waveform of a recording, kept in the object store
+    -> Recording
+    ---
+    waveform : <npy@>
     """
 
 
@@ -162,6 +179,12 @@ def main() -> None:
     print(dj.U("species").aggr(Subject, n="count(*)").to_dicts())
     print("Most recent session:", (Session & dj.Top(1, "session_date DESC")).keys())
 
+    key = {"subject_id": 1, "session": 1, "channel": 0}
+    Waveform.insert1({**key, "waveform": np.sin(np.linspace(0, np.pi, 64)) * -80.0})
+    ref = (Waveform & key).fetch1("waveform")
+    print("Waveform in the store:", ref, "->", ref.path)
+    print("  minimum (loaded on demand):", round(float(ref.load().min()), 1), "uV")
+
     Subject.update1({"subject_id": 2, "date_of_birth": "2024-02-11"})
     print("Updated subject 2:", (Subject & {"subject_id": 2}).fetch1("date_of_birth"))
     deleted = (Subject & {"subject_id": 1}).delete(prompt=False)
@@ -176,6 +199,8 @@ def main() -> None:
         "channels:",
         len(SessionSummary.Channel()),
     )
+    stats = dj.gc.GarbageCollector(ephys).collect(dry_run=False)
+    print("Garbage collection: removed", stats["deleted"], "object(s) no row references")
 
 
 if __name__ == "__main__":
