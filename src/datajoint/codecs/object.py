@@ -14,8 +14,8 @@ from typing import Any
 
 from ..errors import CodecTypeError, MissingSourceFile
 from ..storage.paths import normalize_ext
-from ..storage.refs import ObjectRef
-from ..storage.stores import StorageBackend, get_backend, is_url, parse_url, utc_now
+from ..storage.refs import ObjectRef, object_metadata
+from ..storage.stores import StorageBackend, get_backend, is_url, parse_url
 from .base import KeyContexts, SchemaCodec
 from .storecontext import backends_of, config_of
 
@@ -98,15 +98,7 @@ def upload(backend: StorageBackend, value: Any, place: Any) -> dict[str, Any]:
         else:
             backend.put_file(source, path)
             size = source.stat().st_size
-    return {
-        "path": path,
-        "store": backend.name,
-        "size": size,
-        "ext": ext or None,
-        "is_dir": is_dir,
-        "item_count": item_count,
-        "timestamp": utc_now(),
-    }
+    return object_metadata(path, backend.name, size, ext, is_dir, item_count)
 
 
 __all__ = ["ObjectCodec", "upload"]

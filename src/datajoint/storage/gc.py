@@ -406,24 +406,17 @@ def collect(
     stats = scan(*schemas, store_name=store_name, verbose=verbose)
     hash_deleted = schema_deleted = freed = errors = 0
     if not dry_run:
-        sizes = list_stored_hashes(store_name) if stats["orphaned_hashes"] else {}
-        for path in stats["orphaned_hashes"]:
-            try:
-                if delete_path(path, store_name):
-                    hash_deleted += 1
-                    freed += sizes.get(path, 0)
-            except Exception as exc:
-                errors += 1
-                logger.warning("GC could not delete %s: %s", path, exc)
-        sizes = list_schema_paths(store_name) if stats["orphaned_paths"] else {}
-        for path in stats["orphaned_paths"]:
-            try:
-                if delete_schema_path(path, store_name):
-                    schema_deleted += 1
-                    freed += sizes.get(path, 0)
-            except Exception as exc:
-                errors += 1
-                logger.warning("GC could not delete %s: %s", path, exc)
+        if stats["orphaned_hashes"]:
+            sizes = list_stored_hashes(store_name)
+            hash_deleted, freed, errors = _delete_each(
+                stats["orphaned_hashes"], delete_path, sizes, store_name
+            )
+        if stats["orphaned_paths"]:
+            sizes = list_schema_paths(store_name)
+            schema_deleted, more_freed, more_errors = _delete_each(
+                stats["orphaned_paths"], delete_schema_path, sizes, store_name
+            )
+            freed, errors = freed + more_freed, errors + more_errors
     return {
         "referenced": stats["referenced"],
         "stored": stats["stored"],
@@ -439,6 +432,22 @@ def collect(
     }
 
 
+def _delete_each(
+    paths: list[str], delete: Any, sizes: dict[str, int], store_name: str | None
+) -> tuple[int, int, int]:
+    """``(deleted, bytes freed, errors)`` of ``delete(path, store_name)`` for each path."""
+    deleted = freed = errors = 0
+    for path in paths:
+        try:
+            if delete(path, store_name):
+                deleted += 1
+                freed += sizes.get(path, 0)
+        except Exception as exc:
+            errors += 1
+            logger.warning("GC could not delete %s: %s", path, exc)
+    return deleted, freed, errors
+
+
 def _mb(size: int) -> str:
     return f"{size / 1024**2:.2f} MB"
 
@@ -446,26 +455,26 @@ def _mb(size: int) -> str:
 def format_stats(stats: dict[str, Any]) -> str:
     """A readable report of the statistics of :func:`scan` or :func:`collect`."""
     lines = ["Object Storage Statistics:"]
-    if "hash_referenced" in stats:
-        lines += [
-            "",
-            "Hash-Addressed Storage (<hash@>, <blob@>, <attach@>):",
-            f"  Referenced: {stats['hash_referenced']}",
-            f"  Stored:     {stats['hash_stored']}",
-            f"  Orphaned:   {stats['hash_orphaned']}",
-        ]
-        if "hash_orphaned_bytes" in stats:
-            lines.append(f"  Orphaned size: {_mb(stats['hash_orphaned_bytes'])}")
-    if "schema_paths_referenced" in stats:
-        lines += [
-            "",
+    sections = (
+        ("Hash-Addressed Storage (<hash@>, <blob@>, <attach@>):", "hash_referenced", "hash"),
+        (
             "Schema-Addressed Storage (<object@>, <npy@>):",
-            f"  Referenced: {stats['schema_paths_referenced']}",
-            f"  Stored:     {stats['schema_paths_stored']}",
-            f"  Orphaned:   {stats['schema_paths_orphaned']}",
+            "schema_paths_referenced",
+            "schema_paths",
+        ),
+    )
+    for title, marker, prefix in sections:
+        if marker not in stats:
+            continue
+        lines += [
+            "",
+            title,
+            f"  Referenced: {stats[marker]}",
+            f"  Stored:     {stats[prefix + '_stored']}",
+            f"  Orphaned:   {stats[prefix + '_orphaned']}",
         ]
-        if "schema_paths_orphaned_bytes" in stats:
-            lines.append(f"  Orphaned size: {_mb(stats['schema_paths_orphaned_bytes'])}")
+        if prefix + "_orphaned_bytes" in stats:
+            lines.append(f"  Orphaned size: {_mb(stats[prefix + '_orphaned_bytes'])}")
     lines += [
         "",
         "Totals:",

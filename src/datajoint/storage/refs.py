@@ -22,12 +22,33 @@ import numpy as np
 
 from ..errors import DataJointError, ObjectIntegrityError
 from .paths import MANIFEST_SUFFIX, compute_hash
-from .stores import StorageBackend
+from .stores import StorageBackend, utc_now
 
 _NO_BACKEND = (
     "ObjectRef has no storage backend configured. Fetch it from a table (which binds the "
     "store) or pass backend= to ObjectRef.from_json."
 )
+
+
+def object_metadata(
+    path: str,
+    store: str | None,
+    size: int | None,
+    ext: str | None,
+    is_dir: bool,
+    item_count: int | None,
+) -> dict[str, Any]:
+    """The column metadata of an ``<object@>`` value (spec 06 §3.2), stamped now: the same
+    shape for copy inserts and staged inserts."""
+    return {
+        "path": path,
+        "store": store,
+        "size": size,
+        "ext": ext or None,
+        "is_dir": is_dir,
+        "item_count": item_count,
+        "timestamp": utc_now(),
+    }
 
 
 @dataclass
@@ -364,4 +385,4 @@ def _mmap_copy(backend: StorageBackend, path: str) -> str:
     return str(target)
 
 
-__all__ = ["NpyRef", "ObjectRef"]
+__all__ = ["NpyRef", "ObjectRef", "object_metadata"]

@@ -20,7 +20,8 @@ from typing import Any, Literal
 
 from ..errors import DataJointError
 from .paths import build_object_path, normalize_ext
-from .stores import StorageBackend, get_backend, remove_quietly, utc_now
+from .refs import object_metadata
+from .stores import StorageBackend, get_backend, remove_quietly
 
 
 class StagedInsert:
@@ -109,15 +110,7 @@ class StagedInsert:
                 f"Nothing was written for staged attribute '{field}' of "
                 f"`{self._table.table_name}`: write through staged.store() or staged.open()."
             )
-        return {
-            "path": path,
-            "store": backend.name,
-            "size": size,
-            "ext": ext or None,
-            "is_dir": is_dir,
-            "item_count": item_count,
-            "timestamp": utc_now(),
-        }
+        return object_metadata(path, backend.name, size, ext, is_dir, item_count)
 
     def _remove_staged(self) -> None:
         remove_quietly([(backend, path, None) for backend, path, _ in self._staged.values()])
