@@ -90,6 +90,22 @@ def _parser() -> argparse.ArgumentParser:
     commands.choices["diagram"].add_argument(
         "-o", "--output", metavar="FILE", help="write a .svg, .png or .mmd/.mermaid file instead"
     )
+    gc = commands.add_parser(
+        "gc",
+        help="Find (and with --delete remove) stored objects no row of the schemas references.",
+        description="Garbage collection of a store: a dry run unless --delete is given.",
+    )
+    gc.add_argument("schemas_", nargs="+", metavar="SCHEMA", help="schemas sharing the store")
+    gc.add_argument("--store", help="store name (default: stores.default)")
+    gc.add_argument("--delete", action="store_true", help="delete the orphaned objects")
+    gc.add_argument(
+        "--min-age",
+        type=float,
+        default=3600.0,
+        metavar="SECONDS",
+        help="spare objects written more recently (default: 3600)",
+    )
+    _connection_arguments(gc, inherited=True)
     return parser
 
 
@@ -213,12 +229,39 @@ def _diagram(connection: Any, options: argparse.Namespace) -> None:
     print(f"Diagram of schema `{options.schema}` written to {options.output}")
 
 
+def _gc(connection: Any, options: argparse.Namespace) -> None:
+    schemas = [_module(connection, name).schema for name in options.schemas_]
+    collector = dj.gc.GarbageCollector(*schemas, store=options.store)
+    stats = collector.collect(dry_run=not options.delete, min_age=options.min_age)
+    print(f"Store '{collector.store}': {collector.backend.get_url('')}")
+    print(
+        dj.gc.format_stats(
+            {
+                **stats,
+                "hash_referenced": stats["hash_paths_referenced"],
+                "hash_stored": stats["hash_paths_stored"],
+                "hash_orphaned": stats["hash_paths_orphaned"],
+                "hash_orphaned_bytes": stats["hash_paths_orphaned_bytes"],
+                "hash_deleted": stats["hash_paths_deleted"],
+                "referenced": stats["hash_paths_referenced"] + stats["schema_paths_referenced"],
+                "stored": stats["hash_paths_stored"] + stats["schema_paths_stored"],
+                "orphaned": stats["hash_paths_orphaned"] + stats["schema_paths_orphaned"],
+                "orphaned_bytes": stats["hash_paths_orphaned_bytes"]
+                + stats["schema_paths_orphaned_bytes"],
+            }
+        )
+    )
+    if stats["skipped_recent"]:
+        print(f"  Spared (newer than {options.min_age:g} s): {stats['skipped_recent']}")
+
+
 COMMANDS: dict[str, Callable[[Any, argparse.Namespace], None]] = {
     "schemas": _schemas,
     "tables": _tables,
     "describe": _describe,
     "progress": _progress,
     "diagram": _diagram,
+    "gc": _gc,
 }
 
 
