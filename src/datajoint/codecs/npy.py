@@ -37,9 +37,7 @@ class NpyCodec(SchemaCodec):
         path, _ = self._build_path(
             str(schema), str(table), str(field), primary_key, ".npy", store_name, config
         )
-        buffer = io.BytesIO()
-        np.save(buffer, value, allow_pickle=False)
-        backend.put_buffer(buffer.getbuffer(), path)
+        backend.put_chunks(npy_chunks(value), path)
         meta: dict[str, Any] = {
             "path": path,
             "store": backend.name,
@@ -58,4 +56,24 @@ class NpyCodec(SchemaCodec):
         return [NpyRef(v, b) for v, b in zip(values, backends, strict=True)]
 
 
-__all__ = ["NpyCodec", "NpyRef"]
+def npy_chunks(array: np.ndarray) -> list[Any]:
+    """The bytes of ``numpy.save(array)`` as two chunks, the NPY header (format 1.0, or 2.0
+    for very large headers, as numpy chooses) and the array's own memory (not copied when it
+    is contiguous)."""
+    fmt = np.lib.format
+    header_data = fmt.header_data_from_array_1_0(array)
+    header = io.BytesIO()
+    try:
+        fmt.write_array_header_1_0(header, header_data)
+    except ValueError:  # header too large for format 1.0
+        header = io.BytesIO()
+        fmt.write_array_header_2_0(header, header_data)
+    body = array.T if header_data["fortran_order"] else np.ascontiguousarray(array)
+    try:
+        data: Any = memoryview(body.reshape(-1)).cast("B")
+    except (TypeError, ValueError, NotImplementedError):  # dtypes without a buffer format
+        data = body.tobytes()
+    return [header.getvalue(), data]
+
+
+__all__ = ["NpyCodec", "NpyRef", "npy_chunks"]

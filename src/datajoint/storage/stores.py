@@ -193,17 +193,32 @@ class StorageBackend:
     def put_buffer(self, data: bytes | bytearray | memoryview, rel: str) -> None:
         """Write bytes at ``rel``. ``file``: through ``<target>.saving`` and a rename, and not at
         all when the target exists (objects are immutable)."""
+        self.put_chunks((data,), rel)
+
+    def put_chunks(self, chunks: Sequence[bytes | bytearray | memoryview], rel: str) -> None:
+        """Write the concatenation of ``chunks`` at ``rel`` without joining them in memory
+        (as :meth:`put_buffer`)."""
         full = self._full_path(rel)
         with self._errors("write", rel):
             if self.protocol == "file":
                 if self.fs.exists(full):
                     return
                 temporary = full + ".saving"
-                self.fs.pipe_file(temporary, data)
+                self._write_chunks(temporary, chunks)
                 self.fs.mv(temporary, full)
+            elif len(chunks) == 1:
+                self.fs.pipe_file(full, bytes(chunks[0]))
             else:
-                self.fs.pipe_file(full, bytes(data))
+                self._write_chunks(full, chunks)
         self._note_written(rel, False)
+
+    def _write_chunks(self, full: str, chunks: Sequence[bytes | bytearray | memoryview]) -> None:
+        if len(chunks) == 1:
+            self.fs.pipe_file(full, chunks[0])
+            return
+        with self.fs.open(full, "wb") as writer:
+            for chunk in chunks:
+                writer.write(chunk)
 
     def get_buffer(self, rel: str) -> bytes:
         """All bytes at ``rel``.

@@ -42,7 +42,8 @@ class StoreDown(OSError):
 
 
 class FailingFileSystem(LocalFileSystem):
-    """A local filesystem whose writes fail once ``fail_after`` of them have succeeded."""
+    """A local filesystem whose writes (files opened for writing, uploads) fail once
+    ``fail_after`` of them have succeeded."""
 
     def __init__(self, fail_after, **kwargs):
         super().__init__(**kwargs)
@@ -53,9 +54,10 @@ class FailingFileSystem(LocalFileSystem):
             raise StoreDown("injected store failure")
         self.remaining -= 1
 
-    def pipe_file(self, path, value, mode="overwrite", **kwargs):
-        self._write()
-        return super().pipe_file(path, value, mode=mode, **kwargs)
+    def _open(self, path, mode="rb", **kwargs):
+        if "r" not in mode:
+            self._write()
+        return super()._open(path, mode=mode, **kwargs)
 
     def put_file(self, lpath, rpath, callback=None, **kwargs):
         self._write()
