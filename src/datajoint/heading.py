@@ -223,12 +223,12 @@ class Heading:
     @property
     def hash_objects(self) -> list[str]:
         """Visible attributes holding hash-addressed objects."""
-        return [a.name for a in self if a.is_hash_object]
+        return [a.name for a in self.attributes.values() if a.is_hash_object]
 
     @property
     def schema_objects(self) -> list[str]:
         """Visible attributes holding schema-addressed objects."""
-        return [a.name for a in self if a.is_schema_object]
+        return [a.name for a in self.attributes.values() if a.is_schema_object]
 
     @property
     def as_dtype(self) -> np.dtype:

@@ -68,7 +68,7 @@ def npy_chunks(array: np.ndarray) -> list[Any]:
     except ValueError:  # header too large for format 1.0
         header = io.BytesIO()
         fmt.write_array_header_2_0(header, header_data)
-    body = array.T if header_data["fortran_order"] else np.ascontiguousarray(array)
+    body: Any = array.T if header_data["fortran_order"] else np.ascontiguousarray(array)
     try:
         data: Any = memoryview(body.reshape(-1)).cast("B")
     except (TypeError, ValueError, NotImplementedError):  # dtypes without a buffer format
