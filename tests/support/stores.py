@@ -8,6 +8,7 @@ start fails the tests.
 from __future__ import annotations
 
 import logging
+import os
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -48,6 +49,8 @@ def s3_server():
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
+    for name in ("NO_PROXY", "no_proxy"):  # the local server is never reached through a proxy
+        os.environ[name] = ",".join(filter(None, [os.environ.get(name), "127.0.0.1"]))
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
