@@ -167,9 +167,12 @@ def to_arrays(
     pk = heading.primary_key
     fields = list(dict.fromkeys([*(pk if include_key else []), *attributes]))
     by_name = dict(zip(fields, rows(query, fields, squeeze), strict=True))
-    # codec values (arrays of any shape, dicts, paths) are one object per row, never broadcast
+    # codec values (arrays of any shape, dicts, paths) and raw bytes are one object per row:
+    # never broadcast, and bytes keep their trailing NUL bytes (a numpy ``S`` array drops them)
     arrays = tuple(
-        _objects(by_name[name]) if heading[name].codec is not None else _as_array(by_name[name])
+        _objects(by_name[name])
+        if heading[name].codec is not None or heading[name].is_blob
+        else _as_array(by_name[name])
         for name in attributes
     )
     single: Any = arrays[0] if len(arrays) == 1 else arrays
