@@ -9,7 +9,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 from typing import Any, Literal
 
-from . import errors
+from . import errors, query_cache
 from .backends import get_backend
 from .backends.base import Backend, ConnectionInfo
 from .catalog import Catalog
@@ -137,6 +137,7 @@ class Connection:
         self._catalog: Any = None
         self._dependencies: Any = None
         self.statement_count = 0
+        self._query_cache: str | None = None
         self.connect()
 
     # ---------------------------------------------------------------- lifecycle
@@ -226,6 +227,9 @@ class Connection:
         """
         if self._doomed is not None:
             raise self._doomed_error()
+        if self._query_cache:
+            cursor = self._cached(sql, args, suppress_warnings, reconnect)
+            return DictCursor(cursor) if as_dict else cursor
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("%s", sql[:300])
         if (
@@ -320,6 +324,36 @@ class Connection:
         if isinstance(cause, errors.DataJointError):
             return type(cause)(message)
         return errors.QueryError(message)
+
+    # ---------------------------------------------------------------- query cache
+    def set_query_cache(self, query_cache: str | None = None) -> None:
+        """Serve reads from the query cache named ``query_cache`` (a falsy name: stop).
+
+        While it is on, only ``SELECT``/``SHOW`` statements are allowed, and results are
+        stored in ``config["query_cache"]`` and reused even after the tables change.
+        """
+        self._query_cache = query_cache or None
+
+    def purge_query_cache(self) -> None:
+        """Delete the stored results of the query cache."""
+        query_cache.purge(self._config)
+
+    def _cached(
+        self, sql: str, args: Sequence[Any] | None, suppress_warnings: bool, reconnect: Any
+    ) -> Any:
+        name, self._query_cache = self._query_cache, None
+        try:
+            return query_cache.cached_query(
+                str(name),
+                self._config,
+                sql,
+                args,
+                lambda s, a: self.query(
+                    s, a, suppress_warnings=suppress_warnings, reconnect=reconnect
+                ),
+            )
+        finally:
+            self._query_cache = name
 
     def get_user(self) -> str:
         user: str = self.query(self.adapter.current_user_sql(), None).fetchone()[0]

@@ -29,6 +29,7 @@ LAYERS = {
     "objectref": 2,
     "backends": 3,
     "connection": 4,
+    "query_cache": 4,
     "catalog": 4,
     "dependencies": 4,
     "declare": 5,

@@ -68,7 +68,8 @@ def add_blob_marker(connection, database):
             "COMMENT ':<blob>:written by 0.14'"
         )
     else:
-        sql = f"COMMENT ON COLUMN \"{database}\".\"recording\".\"legacy\" IS ':<blob>:written by 0.14'"
+        column = f'"{database}"."recording"."legacy"'
+        sql = f"COMMENT ON COLUMN {column} IS ':<blob>:written by 0.14'"
     connection.query(sql, None)
     connection.invalidate(database)
 
