@@ -1,8 +1,9 @@
 """A small lab pipeline on embedded SQLite: run ``python examples/demo.py``.
 
 Two schemas: ``demo_lab`` (who and what: subjects, rigs) and ``demo_ephys`` (sessions,
-recordings and a computed analysis with a part table). Foreign keys cross the schemas. One
-waveform array is kept as a ``.npy`` file in a local object store beside the database.
+recordings with numpy arrays in a ``<blob>`` column, and a computed analysis with a part
+table). Foreign keys cross the schemas. One waveform array is kept as a ``.npy`` file in a
+local object store beside the database.
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ class Recording(dj.Manual):
     ---
     sampling_rate : float32   # Hz
     mean_rate : float64       # spikes per second
+    spike_rates : <blob>      # spikes per second in each minute (a numpy array)
     """
 
 
@@ -150,10 +152,28 @@ def main() -> None:
             {"subject_id": 2, "session": 1, "session_date": "2024-06-01", "duration": 50.0},
         ]
     )
-    Recording.insert(
-        {**key, "channel": ch, "sampling_rate": 30000.0, "mean_rate": 2.0 + ch * key["session"]}
-        for key in Session.keys()  # noqa: SIM118 - a table, not a dict
-        for ch in range(4)
+    rng = np.random.default_rng(0)
+    recordings = []
+    for key in Session.keys():  # noqa: SIM118 - a table, not a dict
+        for ch in range(4):
+            rates = rng.gamma(2.0, 1.0 + ch * key["session"], size=30)  # one value per minute
+            recordings.append(
+                {
+                    **key,
+                    "channel": ch,
+                    "sampling_rate": 30000.0,
+                    "mean_rate": float(rates.mean()),
+                    "spike_rates": rates,
+                }
+            )
+    Recording.insert(recordings)
+    stored = (Recording & {"subject_id": 1, "session": 1, "channel": 0}).fetch1("spike_rates")
+    print("A stored array comes back as it went in:", stored.shape, stored.dtype)
+    print(
+        "  first minutes:",
+        np.round(stored[:4], 2),
+        "equal:",
+        np.array_equal(stored, recordings[0]["spike_rates"]),
     )
 
     print("Species (Lookup contents):")

@@ -47,3 +47,21 @@ def test_benchmark_suite_runs_every_case() -> None:
     assert rows["len (whole table)"][3] == "1"
     assert "import datajoint, fresh process" in rows
     assert any(c.startswith("load 36 tables, fresh process (after import)") for c in rows)
+
+
+BLOBS = Path(__file__).parents[2] / "benchmarks" / "blobs.py"
+
+
+def test_blob_benchmark_runs_both_workloads() -> None:
+    args = ["--backend", "sqlite", "--small", "5", "--large", "2", "--large-mb", "1"]
+    out = subprocess.run(
+        [sys.executable, str(BLOBS), *args, "--repeat", "1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert any(line.startswith("5 arrays of 10 KB") for line in lines)
+    assert any(line.startswith("2 arrays of 1 MB") for line in lines)
+    assert sum("raw driver" in line and "ratio" in line for line in lines) == 4

@@ -116,6 +116,7 @@ class Backend(ABC):
     # suppresses them unless asked not to); PyMySQL, psycopg and sqlite3 emit none
     driver_warns: bool = False
     widen_float32: bool = False  # fetch float32 columns cast to double (lossy text protocol)
+    max_statement_bytes: int | None = None  # split bulk inserts of large values at this size
 
     # ---------------------------------------------------------------- connection
     @abstractmethod

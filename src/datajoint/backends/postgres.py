@@ -376,7 +376,10 @@ class PostgresBackend(Backend):
         if kind == T.ENUM:
             return catalog.enum_type_ref(schema, enum_type_name(spec.values))
         if kind == T.CODEC:
-            return "jsonb" if spec.store is not None else "bytea"
+            raise errors.DataJointError(
+                f"Attribute `{attr.name}` has the codec type {spec.declared!r}, which must be "
+                "resolved to a core type before DDL."
+            )
         simple = {
             T.BOOL: "boolean",
             T.UUID: "uuid",

@@ -30,7 +30,7 @@ from ..heading import Attribute, Heading
 from ..query.compiler import compile_fetch
 from ..query.expression import is_expression
 from ..storage.stores import removing_on_failure
-from ..types import USE_DEFAULT, is_plain_column, is_plain_value, to_core_value
+from ..types import BYTES, JSON, TEXT, USE_DEFAULT, is_plain_column, is_plain_value, to_core_value
 from .violations import SKIP_HINT, explain, in_context
 
 # at most this many bound values per statement (PostgreSQL allows 65535, SQLite 32766)
@@ -383,17 +383,20 @@ def _encode_and_send(
             raise in_context(exc, table, fields, rows) from None
         encoded = list(zip(*columns, strict=True))
         per_statement = max(1, MAX_PARAMS // max(1, len(fields)))
+        sized = [i for i, a in enumerate(attrs) if a.storage.type.kind in _LARGE_KINDS]
         statements = [
             adapter.insert_sql(
                 schema,
                 name,
                 fields,
-                encoded[i : i + per_statement],
+                encoded[start:stop],
                 [a.storage for a in attrs],
                 on_duplicate=mode,
                 primary_key=heading.all_primary_key,
             )
-            for i in range(0, len(encoded), per_statement)
+            for start, stop in _statement_bounds(
+                encoded, per_statement, sized, adapter.max_statement_bytes
+            )
         ]
     try:
         if len(statements) > 1 and not connection.in_transaction:
@@ -406,6 +409,30 @@ def _encode_and_send(
     except (QueryError, ValueConversionError) as exc:
         hint = SKIP_HINT if isinstance(exc, DuplicateError) else ""
         raise explain(exc, table, fields, rows, hint) from None
+
+
+_LARGE_KINDS = frozenset({BYTES, JSON, TEXT})
+
+
+def _statement_bounds(
+    rows: list[tuple[Any, ...]], per_statement: int, sized: list[int], max_bytes: int | None
+) -> Iterator[tuple[int, int]]:
+    """``(start, stop)`` of the rows of each INSERT: at most ``per_statement`` rows and, when
+    the backend limits statement size, about ``max_bytes`` of blob/JSON/text values (a larger
+    row goes alone)."""
+    if not sized or max_bytes is None:
+        for start in range(0, len(rows), per_statement):
+            yield start, min(start + per_statement, len(rows))
+        return
+    start, size = 0, 0
+    for i, row in enumerate(rows):
+        row_size = sum(len(row[c]) for c in sized if isinstance(row[c], bytes | str))
+        if i > start and (i - start == per_statement or size + row_size > max_bytes):
+            yield start, i
+            start, size = i, 0
+        size += row_size
+    if start < len(rows):
+        yield start, len(rows)
 
 
 def _last_per_key(rows: list[dict[str, Any]], key: list[str]) -> list[dict[str, Any]]:

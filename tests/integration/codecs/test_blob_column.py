@@ -101,6 +101,18 @@ def test_large_compressible_and_incompressible_payloads(blobs):
     assert_same(round_trip(blobs, noise), noise)
 
 
+def test_one_insert_of_more_bytes_than_a_server_packet(blobs):
+    """18 MB in one insert() call: more than MariaDB's default 16 MB packet allows in one
+    statement, so the rows go in several statements (one transaction)."""
+    rng = np.random.default_rng(2)
+    arrays = [rng.integers(0, 256, 6_000_000, dtype=np.uint8) for _ in range(3)]
+    keys = [{"id": next(_ids)} for _ in arrays]
+    blobs.insert([{**k, "x": a} for k, a in zip(keys, arrays, strict=True)])
+    fetched = (blobs & keys).to_arrays("x")
+    for got, want in zip(fetched, arrays, strict=True):
+        assert_same(got, want)
+
+
 def test_stored_bytes_are_the_blob_format(blobs):
     """The column holds exactly ``pack(value)``: compressed behind ``ZL123`` when that is
     shorter (readable by any DataJoint), so the bytes also match what <blob@> would hash."""

@@ -211,3 +211,81 @@ def test_update1_and_replace_encode_through_codecs(schema):
     assert row["temperature"] == 12.5 and row["samples"].tolist() == [0, 1, 2]
     Reading.insert1({"reading_id": 1, "temperature": 0.0}, replace=True)
     assert Reading.fetch1() == {"reading_id": 1, "temperature": 0.0, "samples": None}
+
+
+class LabelledStoreCodec(dj.Codec):
+    """A store-only codec (like <hash@>): records which store each value was meant for."""
+
+    name = "test_in_store"
+
+    def get_dtype(self, is_store):
+        if not is_store:
+            raise dj.DataJointError("<test_in_store> requires @")
+        return "json"
+
+    def encode(self, value, *, key=None, store_name=None):
+        return {"value": value, "store": store_name}
+
+    def decode(self, stored, *, key=None):
+        return (stored["value"], stored["store"])
+
+
+class ViaStoreCodec(dj.Codec):
+    """Chains to <test_in_store>: the outer store is handed down the chain."""
+
+    name = "test_via_store"
+
+    def get_dtype(self, is_store):
+        return "<test_in_store>" if is_store else "varchar(20)"
+
+    def encode(self, value, *, key=None):
+        return value.upper()
+
+    def decode(self, stored, *, key=None):
+        return stored
+
+
+def test_store_specs_declare_and_reach_the_codecs(schema):
+    @schema
+    class Stored(dj.Manual):
+        definition = """
+        stored_id : int32
+        ---
+        named = null : <test_in_store@vault>
+        default = null : <test_in_store@>
+        chained = null : <test_via_store@vault>
+        local = null : <test_via_store>
+        """
+
+    heading = Stored.heading
+    assert [heading[n].store for n in ("named", "default", "chained", "local")] == [
+        "vault",
+        "",
+        "vault",
+        None,
+    ]
+    assert heading["named"].storage.type == "json" and heading["local"].storage.type.startswith(
+        "varchar"
+    )
+    with pytest.raises(dj.DataJointError, match="requires @"):
+
+        @schema
+        class Missing(dj.Manual):
+            definition = """
+            missing_id : int32
+            ---
+            x : <test_in_store>
+            """
+
+    Stored.insert1({"stored_id": 1, "named": 5, "default": [1], "chained": "abc", "local": "xy"})
+    schema.connection.invalidate(schema.database)
+    reloaded = dj.virtual_schema(schema.database, connection=schema.connection).Stored
+    assert reloaded.heading["named"].type == "<test_in_store@vault>"
+    assert reloaded.heading["default"].store == ""
+    assert reloaded.fetch1() == {
+        "stored_id": 1,
+        "named": (5, "vault"),
+        "default": ([1], ""),
+        "chained": ("ABC", "vault"),
+        "local": "XY",
+    }
