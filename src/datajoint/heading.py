@@ -183,6 +183,11 @@ class Heading:
         return {a.name: a for a in self.all_attributes}
 
     @cached_property
+    def binary_names(self) -> frozenset[str]:
+        """Attributes whose column holds bytes (raw bytes, native blobs, ``<blob>``, …)."""
+        return frozenset(a.name for a in self.all_attributes if a.storage.type.is_blob)
+
+    @cached_property
     def attributes(self) -> dict[str, Attribute]:
         """Visible attributes by name, in heading order."""
         return {a.name: a for a in self.all_attributes if not a.is_hidden}

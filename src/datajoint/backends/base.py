@@ -407,6 +407,11 @@ class Backend(ABC):
     def default_cell(self, attr: Attribute) -> str:
         return "DEFAULT"
 
+    def fetch_sql(self, sql: str, attributes: Sequence[Attribute]) -> str:
+        """The SELECT ``sql`` of ``attributes`` as this backend wants to run it (a backend may
+        mark it to be sent differently, e.g. with binary results)."""
+        return sql
+
     def update_sql(
         self,
         schema: str,

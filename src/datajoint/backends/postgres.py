@@ -2,7 +2,8 @@
 
 A DataJoint schema is a PostgreSQL schema inside the connection's database. Values are bound
 client-side (:class:`psycopg.ClientCursor`), so the format paramstyle works in any statement
-and the number of values per statement is unlimited. Catalog reading lives in
+and the number of values per statement is unlimited; statements moving ``bytea`` values are
+bound on the server with binary results instead. Catalog reading lives in
 :mod:`.postgres_catalog`.
 """
 
@@ -135,6 +136,22 @@ class _Copy(str):
     __slots__ = ()
 
 
+class _Binary(str):
+    """A statement sent with server-side binding and binary results: ``bytea`` values travel
+    as raw bytes instead of hex text (about twice as fast to insert, four times to fetch)."""
+
+    __slots__ = ()
+
+
+# column kinds whose binary results psycopg loads as the same Python values as text results
+# (not enums or other user-defined types, which come back as bytes in binary)
+_BINARY_KINDS = frozenset(
+    {T.INT, T.FLOAT, T.DECIMAL, T.BOOL, T.UUID, T.JSON, T.BYTES, T.DATE, T.DATETIME, T.TIME}
+    | {T.YEAR, T.CHAR, T.VARCHAR}
+)
+_TEXT_TYPES = frozenset({None, "text", "tinytext", "mediumtext", "longtext"})
+
+
 class PostgresBackend(Backend):
     """The PostgreSQL backend (psycopg 3)."""
 
@@ -198,7 +215,14 @@ class PostgresBackend(Backend):
         primary_key: Sequence[str] = (),
     ) -> tuple[str, list[Any]]:
         """A plain bulk insert (no duplicate handling, no default cells) is a ``COPY … FROM
-        STDIN``: about ten times faster than a multi-row INSERT, with the same errors."""
+        STDIN``: about ten times faster than a multi-row INSERT, with the same errors. Rows
+        with ``bytea`` values are bound on the server instead (binary, no hex text)."""
+        if any(a.type.kind == T.BYTES for a in attributes):
+            sql, params = super().insert_sql(
+                schema, table, columns, rows, attributes,
+                on_duplicate=on_duplicate, primary_key=primary_key,
+            )  # fmt: skip
+            return _Binary(sql), params
         if (
             len(rows) < _COPY_MIN_ROWS
             or on_duplicate is not None
@@ -231,7 +255,25 @@ class PostgresBackend(Backend):
         subquery = exp.select("*").from_(values)
         return exp.In(this=exp.Tuple(expressions=columns), query=exp.Subquery(this=subquery))
 
+    def fetch_sql(self, sql: str, attributes: Sequence[Attribute]) -> str:
+        """A SELECT of ``bytea`` columns asks for binary results when every selected column
+        loads the same from binary."""
+        if any(a.type.kind == T.BYTES for a in attributes) and all(
+            a.type.kind in _BINARY_KINDS
+            or (
+                a.type.kind == T.TEXT and a.expression is None and a.type.native_name in _TEXT_TYPES
+            )
+            for a in attributes
+        ):
+            return _Binary(sql)
+        return sql
+
     def execute(self, driver_conn: Any, sql: str, args: Sequence[Any] | None) -> Any:
+        if isinstance(sql, _Binary):
+            cursor = psycopg.Cursor(driver_conn)
+            params = None if args is None else args if isinstance(args, Mapping) else tuple(args)
+            cursor.execute(sql, params, binary=True)
+            return cursor
         if isinstance(sql, _Copy):
             copy_cursor = psycopg.Cursor(driver_conn)
             with copy_cursor.copy(sql) as copy:
@@ -253,7 +295,7 @@ class PostgresBackend(Backend):
         prefix = (_RELEASE_GUARD if release else "") + (_SET_GUARD if guard else "")
         if not prefix:
             return self.execute(driver_conn, sql, args)
-        if isinstance(sql, _Copy):
+        if isinstance(sql, _Copy | _Binary):  # one statement per call: send the guard first
             self.execute(driver_conn, prefix, None)
             return self.execute(driver_conn, sql, args)
         cursor = psycopg.ClientCursor(driver_conn)

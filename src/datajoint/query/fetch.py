@@ -60,6 +60,8 @@ def rows(
     if coded:  # codecs receive the primary key of each row
         selected = list(dict.fromkeys([*heading.primary_key, *selected]))
     sql, params = compile_fetch(query, selected, order, limit)
+    if not heading.binary_names.isdisjoint(selected):
+        sql = query.connection.adapter.fetch_sql(sql, [heading[n].storage for n in selected])
     raw = query.connection.query(sql, params).fetchall()
     columns = list(zip(*raw, strict=True)) if raw and selected else [() for _ in selected]
     adapter = query.connection.adapter

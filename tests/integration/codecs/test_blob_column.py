@@ -6,7 +6,10 @@ type, dtype, shape and bit pattern intact.
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import itertools
+import uuid
 
 import numpy as np
 import pytest
@@ -239,3 +242,54 @@ def test_a_fresh_connection_reads_the_marker(blobs, backend_name, tmp_path_facto
         assert (table & key).fetch1("x") == {"a": [1, 2]}
     finally:
         other.close()
+
+
+def test_blobs_fetched_beside_every_core_type(schema):
+    """Rows mixing a blob with other types read the same whichever way the backend sends
+    them (PostgreSQL: binary results, except beside an enum)."""
+
+    @schema
+    class Mixed(dj.Manual):
+        definition = """
+        mixed_id : int32
+        ---
+        blob : <blob>
+        raw : bytes
+        flag : bool
+        amount : decimal(6,2)
+        ident : uuid
+        doc : json
+        code : char(4)
+        name : varchar(20)
+        day : date
+        moment : datetime(3)
+        small : uint8
+        big : uint64
+        ratio : float32
+        grade = null : enum('a', 'b')
+        """
+
+    row = {
+        "mixed_id": 1,
+        "blob": np.arange(3),
+        "raw": b"\x00raw\x00",
+        "flag": True,
+        "amount": decimal.Decimal("12.34"),
+        "ident": uuid.UUID("12345678-1234-5678-1234-567812345678"),
+        "doc": {"k": [1, None]},
+        "code": "ab",
+        "name": "héllo",
+        "day": datetime.date(2024, 1, 2),
+        "moment": datetime.datetime(2024, 1, 2, 3, 4, 5, 678000),
+        "small": 255,
+        "big": 2**63 - 1,
+        "ratio": 0.5,
+        "grade": "b",
+    }
+    Mixed.insert1(row)
+    with_enum = Mixed.fetch1()
+    without_enum = Mixed.proj(*[n for n in row if n not in ("mixed_id", "grade")]).fetch1()
+    for fetched in (with_enum, without_enum):
+        assert_same(fetched.pop("blob"), row["blob"])
+        for name, value in fetched.items():
+            assert value == row[name] and type(value) is type(row[name]), name
