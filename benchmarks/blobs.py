@@ -48,10 +48,10 @@ def raw_connection(backend: str, folder: str) -> Any:
         return sqlite3.connect(f"{folder}/bench.db", isolation_level=None)
     host, user, password = SERVERS[backend]
     if backend == "mysql":
-        import pymysql  # noqa: PLC0415  (only for this backend)
+        import pymysql  # this backend's driver only
 
         return pymysql.connect(host=host, user=user, password=password, autocommit=True)
-    import psycopg  # noqa: PLC0415  (only for this backend)
+    import psycopg  # this backend's driver only
 
     return psycopg.connect(host=host, user=user, password=password or None, autocommit=True)
 
@@ -84,7 +84,8 @@ class RawTable:
         batch: list[tuple[int, bytes]] = []
         size = 0
         for row in rows:
-            if batch and (len(batch) == ROWS_PER_STATEMENT or size + len(row[1]) > MAX_STATEMENT_BYTES):
+            full = len(batch) == ROWS_PER_STATEMENT or size + len(row[1]) > MAX_STATEMENT_BYTES
+            if batch and full:
                 self._send(batch)
                 batch, size = [], 0
             batch.append(row)
@@ -132,9 +133,7 @@ def best_of(repeat: int, run: Callable[[], object], reset: Callable[[], object] 
     return best
 
 
-def workload(
-    label: str, arrays: list[np.ndarray], table: Any, raw: RawTable, repeat: int
-) -> None:
+def workload(label: str, arrays: list[np.ndarray], table: Any, raw: RawTable, repeat: int) -> None:
     rows = [{"id": i, "x": a} for i, a in enumerate(arrays)]
     packed = [(i, pack(a)) for i, a in enumerate(arrays)]
     mb = sum(len(b) for _, b in packed) / 1e6
@@ -183,10 +182,12 @@ def run(backend: str, args: argparse.Namespace) -> None:
 
             raw = RawTable(backend, raw_conn, schema.database)
             try:
-                workload(f"{args.small} arrays of {args.small_kb} KB", small, Trace, raw, args.repeat)
+                label = f"{args.small} arrays of {args.small_kb} KB"
+                workload(label, small, Trace, raw, args.repeat)
                 raw.clear()
                 Trace.delete_quick()
-                workload(f"{args.large} arrays of {args.large_mb} MB", large, Trace, raw, args.repeat)
+                label = f"{args.large} arrays of {args.large_mb} MB"
+                workload(label, large, Trace, raw, args.repeat)
             finally:
                 raw.drop()
         raw_conn.close()
