@@ -10,7 +10,9 @@ A collector only lists and deletes under the subtrees of its own schemas (every 
 embeds its schema), never in user space (``<filepath@>``) or other schemas. It reclaims only
 the current layout: objects written under a former ``hash_prefix``/``schema_prefix`` stay.
 Rows inserted while a collection runs may lose objects it already judged orphaned: use a grace
-period (``min_age``) or collect while no writers are active. The v2.0.0 module functions
+period (``min_age``) or collect while no writers are active. Rows copied by ``INSERT … SELECT``
+from another schema keep pointing at that schema's ``<blob@>``/``<attach@>``/``<hash@>``
+objects: collect such schemas together. The v2.0.0 module functions
 (``scan``, ``collect``, ``format_stats``, …) are a thin layer over the class.
 """
 
