@@ -24,6 +24,7 @@ ENV_VARS: dict[str, str] = {
     "database.name": "DJ_DATABASE_NAME",
     "database.path": "DJ_DB_PATH",
     "database.reconnect": "DJ_RECONNECT",
+    "database.busy_timeout": "DJ_BUSY_TIMEOUT",
     "database.use_tls": "DJ_USE_TLS",
     "database.database_prefix": "DJ_DATABASE_PREFIX",
     "database.create_tables": "DJ_CREATE_TABLES",

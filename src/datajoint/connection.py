@@ -116,6 +116,7 @@ class Connection:
             use_tls=use_tls,
             charset=_config_value(self._config, "connection.charset", ""),
             init_command=_config_value(self._config, "connection.init_function"),
+            busy_timeout=float(_config_value(self._config, "database.busy_timeout", 60.0)),
         )
         self.conn_info = {
             "host": host,
@@ -367,9 +368,22 @@ class Connection:
         return self._in_transaction
 
     def start_transaction(self) -> None:
+        """Begin a transaction. Where beginning takes the write lock (SQLite's ``BEGIN
+        IMMEDIATE``), a busy database is retried with back-off within ``database.busy_timeout``
+        seconds, then :class:`~datajoint.errors.LockWaitError` is raised."""
         if self.in_transaction:
             raise errors.DataJointError("Nested connections are not supported.")
-        self.query(self.adapter.begin_sql(), None)
+        deadline = time.monotonic() + self._info.busy_timeout
+        pause = 0.005
+        while True:
+            try:
+                self.query(self.adapter.begin_sql(), None)
+                break
+            except errors.LockWaitError:
+                if time.monotonic() + pause > deadline:
+                    raise
+                time.sleep(pause)
+                pause = min(2 * pause, 0.25)
         self._in_transaction = True
         self._guard_open = False
 

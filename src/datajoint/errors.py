@@ -11,6 +11,7 @@
         │   ├── DuplicateError              duplicate primary/unique key
         │   ├── IntegrityError              foreign-key constraint violated
         │   ├── QueryCanceledError          statement canceled: by a user, a timeout or a lock wait
+        │   │   └── LockWaitError           gave up waiting for a lock (or a deadlock victim)
         │   ├── UnknownAttributeError       unknown column
         │   │   └── UnknownFieldError       (also a KeyError) unknown attribute in an insert row
         │   └── MissingAttributeError       NOT NULL column without value
@@ -77,6 +78,12 @@ class QueryCanceledError(QueryError):
     (``KILL QUERY``, ``pg_cancel_backend``, an interrupt), a statement timeout
     (``max_statement_time``, ``statement_timeout``) or a lock wait timeout. Nothing of the
     statement was applied."""
+
+
+class LockWaitError(QueryCanceledError):
+    """The statement gave up waiting for a lock that another session holds (a lock wait
+    timeout, a busy SQLite database file) or was ended to break a deadlock. Nothing of it was
+    applied; the work can be retried."""
 
 
 class UnknownAttributeError(QueryError):
@@ -150,6 +157,7 @@ __all__ = [
     "DeclarationError",
     "DuplicateError",
     "IntegrityError",
+    "LockWaitError",
     "LostConnectionError",
     "MissingAttributeError",
     "MissingExternalFile",

@@ -107,8 +107,9 @@ class Schema:
                 DeprecationWarning,
                 stacklevel=2,
             )
-        self.database = schema_name
         adapter = self.connection.adapter
+        adapter.check_schema_name(schema_name)
+        self.database = schema_name
         # a new Schema object sees the tables as they are now (also those made by plain SQL);
         # loading the catalog first answers "exists" for any schema that has tables
         self.connection.invalidate(schema_name)

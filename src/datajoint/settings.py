@@ -89,6 +89,7 @@ class DatabaseSettings(BaseModel):
     name: str | None = None
     path: str = "datajoint.db"
     reconnect: bool = True
+    busy_timeout: float = Field(default=60.0, gt=0)
     use_tls: bool | None = None
     database_prefix: str = ""
     create_tables: bool = True

@@ -317,6 +317,14 @@ def parse_codec_spec(spec: str) -> tuple[str, str | None]:
 
 USE_DEFAULT = object()  # a value that makes the column take its default (SQL DEFAULT)
 
+#: the one form of a server-time default that reaches DDL unquoted (spec 01 §3.2)
+CURRENT_TIMESTAMP_DEFAULT = re.compile(r"CURRENT_TIMESTAMP(?:\(\s*([0-6]?)\s*\))?", re.I)
+
+
+def is_server_time_default(text: str | None) -> bool:
+    """Whether a declared default names the server time (``CURRENT_TIMESTAMP[(p)]``)."""
+    return text is not None and text.split("(", 1)[0].strip().upper() == "CURRENT_TIMESTAMP"
+
 
 def _is_nan(value: object) -> bool:
     try:

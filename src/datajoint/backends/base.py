@@ -102,6 +102,7 @@ class ConnectionInfo:
     use_tls: Any = None
     charset: str = ""
     init_command: str | None = None
+    busy_timeout: float = 60.0  # seconds a SQLite writer waits for the database lock
 
 
 class Backend(ABC):
@@ -232,7 +233,57 @@ class Backend(ABC):
         """A single-quoted SQL string literal."""
         return "'" + text.replace("'", "''") + "'"
 
+    #: a string literal as sqlglot writes it for this dialect
+    string_literal = r"'(?:[^']|'')*'"
+
+    def format_paramstyle(self, sql: str, placeholder: re.Pattern[str]) -> tuple[str, list[str]]:
+        """Generated SQL with named ``placeholder`` matches → the format paramstyle.
+
+        Each placeholder becomes ``%s`` (its name, the first non-empty group, is returned in
+        order) and every other ``%`` is doubled. Text inside string literals, quoted
+        identifiers and comments is user text: it is never taken for a placeholder.
+        """
+        scanner = _SCANNERS.get((self.string_literal, placeholder.pattern))
+        if scanner is None:
+            opaque = "|".join((self.string_literal, *_OPAQUE_SQL))
+            scanner = re.compile(f"({opaque})|{placeholder.pattern}|%", re.S)
+            _SCANNERS[(self.string_literal, placeholder.pattern)] = scanner
+        order: list[str] = []
+
+        def swap(m: re.Match[str]) -> str:
+            text = m.group(1)
+            if text is not None:
+                return text.replace("%", "%%")
+            name = next((g for g in m.groups()[1:] if g), None)
+            if name is None:
+                return "%%"
+            order.append(name)
+            return "%s"
+
+        return scanner.sub(swap, sql), order
+
     # ---------------------------------------------------------------- schemas
+    def name_length(self, name: str) -> int:
+        """The length of an identifier as the backend measures it against its limit."""
+        return len(name)
+
+    def check_schema_name(self, name: str) -> None:
+        """Refuse a schema name the backend would truncate or that could not be used safely."""
+        if not isinstance(name, str) or not name.strip():
+            raise DataJointError(f"Schema name {name!r} is not a name: give a non-empty string.")
+        if self.name_length(name) > self.max_name_length:
+            raise DataJointError(
+                f"Schema name `{name}` is too long: the {self.name} backend allows at most "
+                f"{self.max_name_length} characters in a name (it has "
+                f"{self.name_length(name)}). Use a shorter name."
+            )
+        bad = sorted({c for c in name if c in _UNSAFE_NAME_CHARACTERS})
+        if bad:
+            raise DataJointError(
+                f"Schema name {name!r} contains {', '.join(repr(c) for c in bad)}, which "
+                "cannot be used in a schema name: use letters, digits and underscores."
+            )
+
     # ``query(sql, args=None)`` runs one statement through the connection, returns a cursor.
     @abstractmethod
     def create_schema(self, query: Any, schema: str) -> None: ...
@@ -330,8 +381,10 @@ class Backend(ABC):
         """The SQL literal of a declared (non-null) default."""
         text = attr.default or ""
         head = text.split("(", 1)[0].strip().upper()
-        if head == "CURRENT_TIMESTAMP":
-            return text.upper()
+        server_time = T.CURRENT_TIMESTAMP_DEFAULT.fullmatch(text.strip())
+        if server_time is not None:  # the only default that is not a quoted literal
+            precision = server_time.group(1)
+            return f"CURRENT_TIMESTAMP({precision})" if precision else "CURRENT_TIMESTAMP"
         if head == "NULL":
             return "NULL"
         if attr.type.kind == T.BOOL and text.lower() in ("true", "false"):
@@ -590,6 +643,11 @@ _WRITE_WORDS = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|INTO)\b", re.I)
 _TRANSACTION_CONTROL = frozenset(
     {"SAVEPOINT", "RELEASE", "ROLLBACK", "ROLLBACK;", "COMMIT", "COMMIT;", "END"}
 )
+# ``%`` would be read as a parameter marker in statements with bound values; NUL ends C strings
+_UNSAFE_NAME_CHARACTERS = frozenset("%\x00")
+# quoted identifiers and comments: user text a placeholder scan passes over
+_OPAQUE_SQL = (r'"(?:[^"]|"")*"', r"`(?:[^`]|``)*`", r"/\*.*?\*/", r"--[^\n]*")
+_SCANNERS: dict[tuple[str, str], re.Pattern[str]] = {}
 _JSON_PATH_ELEMENT = re.compile(r'\.?"([^"]*)"|\.?([A-Za-z_]\w*)|\[(\d+)\]')
 _TIME_RE = re.compile(r"^(-)?(\d+):(\d\d):(\d\d)(?:\.(\d+))?$")
 

@@ -142,6 +142,13 @@ class MySQLBackend(Backend):
             return errors.UnknownAttributeError(message)
         if code in _DATA_ERRORS:
             return errors.ValueConversionError(message)
+        if code in (_LOCK_WAIT_TIMEOUT, _DEADLOCK):
+            return errors.LockWaitError(
+                "The statement gave up waiting for a lock held by another session (lock wait "
+                "timeout or deadlock); nothing of it was applied. Retry the work.",
+                message,
+                sql[:300],
+            )
         if code in _CANCELED:
             return errors.QueryCanceledError(
                 "The statement was canceled before it finished (KILL QUERY or a timeout); "
@@ -165,6 +172,8 @@ class MySQLBackend(Backend):
         return "SELECT user()"
 
     # ---------------------------------------------------------------- identifiers
+    string_literal = r"'(?:[^'\\]|\\.|'')*'"  # backslash escapes, as sqlglot writes them
+
     @staticmethod
     def quote_string(text: str) -> str:
         """A single-quoted literal; backslashes are doubled (MySQL treats them as escapes)."""

@@ -40,9 +40,9 @@ _SQLSTATES: dict[str, type[errors.DataJointError]] = {
     "23505": errors.DuplicateError,
     "23503": errors.IntegrityError,
     "2BP01": errors.IntegrityError,  # dependent objects still exist (drop of a referenced table)
-    "40P01": errors.QueryError,  # deadlock detected (retry the work)
+    "40P01": errors.LockWaitError,  # deadlock detected (retry the work)
     "40001": errors.QueryError,  # serialization failure
-    "55P03": errors.QueryCanceledError,  # lock not available (lock_timeout)
+    "55P03": errors.LockWaitError,  # lock not available (lock_timeout)
     "57014": errors.QueryCanceledError,  # canceled: pg_cancel_backend, statement_timeout
     "23502": errors.MissingAttributeError,
     "42601": errors.QuerySyntaxError,
@@ -121,6 +121,10 @@ _VALUES_MIN_ROWS = 20  # composite-key IN lists at least this long become a VALU
 _COPY_MIN_ROWS = 100  # below this, a multi-row INSERT is as fast (one round trip fewer)
 
 
+_LOCK_WAIT = (
+    "The statement gave up waiting for a lock held by another session (lock timeout or "
+    "deadlock); nothing of it was applied. Retry the work."
+)
 _CANCELED = (
     "The statement was canceled before it finished (a cancel request or a timeout); nothing of "
     "it was applied."
@@ -160,6 +164,9 @@ class PostgresBackend(Backend):
     max_name_length = 63
     default_port = 5432
     quote_char = '"'
+
+    def name_length(self, name: str) -> int:
+        return len(name.encode())  # NAMEDATALEN counts bytes; longer names are truncated
 
     # ---------------------------------------------------------------- connection
     def connect(self, info: ConnectionInfo) -> psycopg.Connection:
@@ -344,6 +351,8 @@ class PostgresBackend(Backend):
             return cls("Server connection lost", message)
         if cls is errors.AccessError:
             return cls("Insufficient privileges.", message, sql)
+        if cls is errors.LockWaitError:
+            return cls(_LOCK_WAIT, message, sql[:300])
         if cls is errors.QueryCanceledError:
             return cls(_CANCELED, message, sql[:300])
         if cls in (errors.QuerySyntaxError, errors.MissingTableError, errors.QueryError):

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime
 import decimal
-import re
+import os
+import pathlib
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -41,6 +42,7 @@ _CONSTRAINT_CHECK = 275
 _SQLITE_ERROR = 1  # generic error: unknown function, bad statement, object already exists
 _MISMATCH = 20
 _INTERRUPT = 9
+_BUSY, _LOCKED = 5, 6  # primary codes; the extended codes keep them in the low byte
 
 # SQLite stores integers as signed 64-bit values and decimals as 64-bit floats
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
@@ -67,21 +69,34 @@ class SQLiteBackend(Backend):
     sqlglot_dialect = "sqlite"
     max_name_length = 64
     quote_char = '"'
+    read_only = False
 
     def __init__(self) -> None:
         self._qmark: dict[str, str] = {}  # statements in the format paramstyle → qmark
 
     # ---------------------------------------------------------------- connection
     def connect(self, info: ConnectionInfo) -> sqlite3.Connection:
+        """Open the database file; a file this process cannot write opens read-only (no WAL
+        switch, no catalog tables created). Writers wait up to ``info.busy_timeout`` seconds
+        for the database lock."""
         path = info.path or "datajoint.db"
-        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=60.0)
+        timeout = float(info.busy_timeout)
+        options: dict[str, Any] = {"isolation_level": None, "check_same_thread": False}
+        self.read_only = _read_only(path)
+        conn: sqlite3.Connection
+        if self.read_only:
+            uri = pathlib.Path(path).absolute().as_uri() + "?mode=ro"
+            conn = sqlite3.connect(uri, uri=True, timeout=timeout, **options)
+        else:
+            conn = sqlite3.connect(path, timeout=timeout, **options)
+        conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         conn.execute("PRAGMA foreign_keys = ON")
-        if path != ":memory:":
+        if not self.read_only and path != ":memory:":
             conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA busy_timeout = 60000")
         sqlite_functions.register(conn)
-        for ddl in _CATALOG_DDL:
-            conn.execute(ddl)
+        if not self.read_only:
+            for ddl in _CATALOG_DDL:
+                conn.execute(ddl)
         return conn
 
     def execute(self, driver_conn: Any, sql: str, args: Sequence[Any] | None) -> Any:
@@ -127,6 +142,14 @@ class SQLiteBackend(Backend):
             if code in (_CONSTRAINT_CHECK, _MISMATCH):
                 return errors.ValueConversionError(message)
             return errors.QueryError(message)
+        if code is not None and code & 0xFF in (_BUSY, _LOCKED):
+            return errors.LockWaitError(
+                "The SQLite database is locked by another connection's write and the busy "
+                "timeout ran out; nothing of the statement was applied. Retry, keep "
+                "transactions short, or raise dj.config['database.busy_timeout'].",
+                message,
+                sql[:300],
+            )
         if code == _INTERRUPT:
             return errors.QueryCanceledError(
                 "The statement was interrupted before it finished; nothing of it was applied.",
@@ -272,10 +295,9 @@ class SQLiteBackend(Backend):
         return [f"CHECK ({c})" for c in out]
 
     def default_literal(self, attr: Attribute) -> str:
-        text = attr.default or ""
-        if text.upper().startswith("CURRENT_TIMESTAMP"):
-            m = re.search(r"\((\d+)\)", text)
-            if m and int(m.group(1)) > 0:
+        server_time = T.CURRENT_TIMESTAMP_DEFAULT.fullmatch((attr.default or "").strip())
+        if server_time is not None:
+            if int(server_time.group(1) or 0) > 0:
                 return "(strftime('%Y-%m-%d %H:%M:%f', 'now'))"
             return "CURRENT_TIMESTAMP"
         return super().default_literal(attr)
@@ -540,6 +562,15 @@ class SQLiteBackend(Backend):
         return super().from_driver(attr, values)
 
 
+def _read_only(path: str) -> bool:
+    """Whether ``path`` is an existing database file this process cannot write (or whose folder
+    it cannot write, where SQLite keeps its journal)."""
+    if path == ":memory:" or path.startswith("file:") or not os.path.exists(path):
+        return False
+    folder = os.path.dirname(os.path.abspath(path))
+    return not (os.access(path, os.W_OK) and os.access(folder, os.W_OK))
+
+
 def _format_datetime(value: datetime.datetime | datetime.date, precision: int | None) -> str:
     if not isinstance(value, datetime.datetime):
         value = datetime.datetime(value.year, value.month, value.day)
@@ -566,7 +597,7 @@ def _unquote_default(text: str | None) -> str | None:
         return None
     if len(text) >= 2 and text[0] == text[-1] == "'":
         return text[1:-1].replace("''", "'")
-    if text.startswith("(strftime("):
+    if text.lstrip("(").startswith("strftime("):
         return "CURRENT_TIMESTAMP(3)"
     return text
 

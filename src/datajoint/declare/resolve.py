@@ -75,14 +75,22 @@ def check_default(attr: Attribute, line: str) -> None:
     the check is made once for every backend.
     """
     text, spec = attr.default, attr.type
-    if text is None or not spec.core or spec.is_codec:
+    if text is None:
         return
-    if text.split("(", 1)[0].strip().upper() == "CURRENT_TIMESTAMP":
+    if T.is_server_time_default(text):
+        if not T.CURRENT_TIMESTAMP_DEFAULT.fullmatch(text.strip()):
+            raise DeclarationError(
+                f"Invalid default value {text!r} for attribute `{attr.name}`: a server-time "
+                "default is written CURRENT_TIMESTAMP or CURRENT_TIMESTAMP(p) with p from 0 to "
+                f"6; quote any other text, in line: {line}"
+            )
         if spec.kind != T.DATETIME:
             raise DeclarationError(
                 f"Invalid default value {text} for attribute `{attr.name}` ({spec.declared}): "
                 f"CURRENT_TIMESTAMP is a default of datetime attributes only, in line: {line}"
             )
+        return
+    if spec.is_codec or not (spec.core or spec.kind in T.NUMERIC_KINDS):
         return
     problem = ""
     try:

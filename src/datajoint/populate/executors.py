@@ -16,7 +16,13 @@ import multiprocessing
 import os
 import pickle
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import (
+    BrokenExecutor,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+)
 from concurrent.futures import wait as wait_futures
 from dataclasses import dataclass
 from typing import Any
@@ -86,18 +92,62 @@ def _picklable(exc: BaseException) -> BaseException | None:
     return exc
 
 
-def work(ref: TableRef, key: dict[str, Any], options: Options) -> tuple[str, Any, Any, Any]:
-    """One task: ``(status, key, message, exception)``; status ``success``/``skipped``/``error``."""
+def _open(ref: TableRef) -> Any:
+    """The table of ``ref`` with a live connection, in this worker process."""
     table = resolve(ref)
     connection = table.connection
     if not connection.is_connected:
         connection.connect()
+    return table
+
+
+def _failed(ref: TableRef, key: Any, exc: Exception) -> tuple[str, Any, Any, Any]:
+    """A worker that failed outside ``make`` (resolving its table, connecting, reserving) logs
+    why and hands the exception to the parent."""
+    message = f"Worker process {os.getpid()} failed before make(): {error_message(exc)}"
+    logger.error("%s (%s, key %s)", message, ref.qualname, key, exc_info=exc)
+    return "error", key, message, _picklable(exc)
+
+
+def work(ref: TableRef, key: dict[str, Any], options: Options) -> tuple[str, Any, Any, Any]:
+    """One task: ``(status, key, message, exception)``; status ``success``/``skipped``/``error``.
+
+    A failure of ``make`` is recorded in the jobs table by :func:`make_one`; any other failure
+    of the worker is logged here and reported to the parent.
+    """
+    try:
+        table = _open(ref)
+    except Exception as exc:
+        return _failed(ref, key, exc)
     jobs = table.jobs if options.reserve else None
     try:
         status = make_one(table, key, jobs, options.make_kwargs)
     except Exception as exc:
         return "error", key, error_message(exc), _picklable(exc)
     return status, key, None, None
+
+
+def _result(future: Future[Any], ref: TableRef) -> Any:
+    """A task's result; a task that ended without one (its worker process died, the executor
+    broke, the task could not be sent) raises a :class:`DataJointError` saying so."""
+    try:
+        return future.result()
+    except DataJointError:
+        raise
+    except BrokenExecutor as exc:
+        message = (
+            f"A worker process of {ref.qualname}.populate() died without reporting (killed by a "
+            f"signal, out of memory, or exited): {exc}. Jobs it had reserved return to the "
+            "queue after jobs.lease_timeout seconds; run populate() again."
+        )
+        logger.error(message)
+        raise DataJointError(message) from exc
+    except Exception as exc:
+        message = f"A task of {ref.qualname}.populate() failed in its executor: " + error_message(
+            exc
+        )
+        logger.error(message)
+        raise DataJointError(message) from exc
 
 
 def _claim_loop(
@@ -133,15 +183,15 @@ def drain(
     limit: int | None,
 ) -> list[tuple[str, Any, Any, Any]]:
     """One worker task of claiming mode: claim and make jobs until the queue is empty."""
-    table = resolve(ref)
-    connection = table.connection
-    if not connection.is_connected:
-        connection.connect()
     out = []
-    for status, key, message, exc in _claim_loop(
-        table, table.jobs, options, priority, within, limit
-    ):
-        out.append((status, key, message, None if exc is None else _picklable(exc)))
+    try:
+        table = _open(ref)
+        for status, key, message, exc in _claim_loop(
+            table, table.jobs, options, priority, within, limit
+        ):
+            out.append((status, key, message, None if exc is None else _picklable(exc)))
+    except Exception as exc:  # claiming failed (make() failures are yielded above)
+        out.append(_failed(ref, None, exc))
     return out
 
 
@@ -166,7 +216,7 @@ def run_claimed(
     with _forked(table, executor, workers) as pool:
         futures = [pool.submit(drain, ref, tally.options, priority, within, n) for n in shares]
         for future in futures:
-            for result in future.result():
+            for result in _result(future, ref):
                 tally.add(*result)
 
 
@@ -270,7 +320,7 @@ def run_parallel(
             while pending:
                 done, pending = wait_futures(pending, return_when="FIRST_COMPLETED")
                 for future in done:
-                    tally.add(*future.result())
+                    tally.add(*_result(future, ref))
         finally:
             for future in futures:
                 future.cancel()

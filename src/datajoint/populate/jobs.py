@@ -455,6 +455,14 @@ class Job(FreeTable):
         statement = sql.locked_exists_sql(connection.adapter, self._db, self.table_name, where)
         return connection.query(*statement).fetchone() is not None
 
+    def release(self, key: Mapping[str, Any]) -> None:
+        """Put a job this worker reserved back in the queue (``pending``), e.g. after its
+        ``make`` could not get a lock: the failure says nothing about the key itself."""
+        reset: list[tuple[str, Any]] = [("status", "pending"), ("reserved_time", None)]
+        if "heartbeat_time" in self.heading.attributes:
+            reset.append(("heartbeat_time", None))
+        self._update(reset, [*self._key_where(key), *self._owner()])
+
     def complete(self, key: Mapping[str, Any], duration: float | None = None) -> None:
         """Mark a job done: delete its row, or keep it as ``success`` (``keep_completed``)."""
         connection = self.connection

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ..backends import jobs as sql
-from ..errors import DataJointError, LostConnectionError
+from ..errors import DataJointError, LockWaitError, LostConnectionError
 from ..log import JOBS
 from ..table.insert import recording_inserts
 from ..types import to_core_value
@@ -256,7 +256,10 @@ def make_one(
         logger.log(JOBS, "Error making %s -> %s - %s", key, table.full_table_name, message)
         if jobs is not None:
             try:
-                jobs.error(key, message, traceback.format_exc())
+                if isinstance(exc, LockWaitError):  # not the key's fault: back to the queue
+                    jobs.release(key)
+                else:
+                    jobs.error(key, message, traceback.format_exc())
             except Exception as record_error:  # never mask the original exception
                 logger.error("Could not record the error of %s: %s", key, record_error)
         raise

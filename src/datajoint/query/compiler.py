@@ -75,13 +75,7 @@ class Compiler:
 
     def finish(self, tree: exp.Expression) -> tuple[str, list[Any]]:
         sql = tree.sql(dialect=self.backend.sqlglot_dialect, copy=False)  # tree is ours
-        order: list[str] = []
-
-        def mark(m: re.Match[str]) -> str:
-            order.append(m.group(1) or m.group(2))
-            return "\x00"
-
-        sql = _TOKEN.sub(mark, sql).replace("%", "%%").replace("\x00", "%s")
+        sql, order = self.backend.format_paramstyle(sql, _TOKEN)
         binder = [self.param_slots[n] for n in order]
         if None not in binder:  # every value comes from the shape: the text can be reused
             self.binder = cast("tuple[int, ...]", tuple(binder))
@@ -120,7 +114,18 @@ class Compiler:
         if names is None:
             names = frozenset(a.name for a in attrs)
         booleans = frozenset(a.name for a in attrs if a.type.kind == BOOL)
-        return sqlfrag.tree(text, names, self.backend, booleans)
+        tree = sqlfrag.tree(text, names, self.backend, booleans)
+        if isinstance(tree.this, exp.Var) and _TOKEN.search(text):
+            raise DataJointError(
+                f"The SQL fragment {text!r} cannot be parsed and names a bound-parameter "
+                "marker of the compiler: rewrite the fragment (or bind the value with a dict "
+                "restriction)."
+            )
+        if "\x00" in text:  # bound, not written into the statement: drivers refuse NUL in SQL
+            for literal in list(tree.find_all(exp.Literal)):
+                if literal.is_string and "\x00" in literal.this:
+                    literal.replace(self.param(literal.this))
+        return tree
 
     def origin(self, origin: Any, query: Any) -> exp.Expression:
         if isinstance(origin, JsonPath):

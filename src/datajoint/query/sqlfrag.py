@@ -22,7 +22,7 @@ else:
     sqlglot = lazy_module("sqlglot")
     exp = lazy_module("sqlglot.expressions")
 
-from ..errors import UnknownAttributeError
+from ..errors import DataJointError, UnknownAttributeError
 
 # double-quoted, single-quoted and back-quoted tokens, in the order they appear
 _TOKENS = re.compile(r"\"((?:[^\"\\]|\\.|\"\")*)\"|'(?:[^'\\]|\\.|'')*'|`[^`]*`")
@@ -62,6 +62,12 @@ def parse(text: str, names: frozenset[str]) -> tuple[exp.Expression | None, froz
     if tree is None:
         return None, frozenset(n for n in names if re.search(rf"\b{re.escape(n)}\b", text))
     tree = tree.copy()
+    if tree.find(exp.Placeholder) is not None:
+        raise DataJointError(
+            f"The SQL fragment {text!r} holds a bound-parameter placeholder (`?` or `:name`); "
+            "fragments take no parameters: write the value into the fragment (quoted) or "
+            "restrict by a dict."
+        )
     used = set()
     for column in tree.find_all(exp.Column):
         if column.table:
