@@ -5,9 +5,9 @@ from __future__ import annotations
 import types
 
 import pytest
-from populate_pipeline import declare_pipeline
 
 import datajoint as dj
+from support.populate_pipeline import declare_pipeline
 
 
 @pytest.fixture

@@ -8,11 +8,11 @@ import uuid
 
 import pytest
 from datajoint.jobs import ERROR_MESSAGE_LENGTH, TRUNCATION_APPENDIX
-from populate_pipeline import declare_pipeline
 
 import datajoint as dj
 from datajoint import errors
 from datajoint.errors import DataJointError
+from support.populate_pipeline import declare_pipeline
 
 EMPTY = {"pending": 0, "reserved": 0, "success": 0, "error": 0, "ignore": 0}
 
