@@ -87,6 +87,15 @@ class Connection:
         self._config = global_config if config_override is None else config_override
         backend_name = backend or _config_value(self._config, "database.backend", "sqlite")
         self.adapter: Backend = get_backend(backend_name)
+        # what the error boundary catches: from connecting, from running a statement
+        self._attempt_errors: tuple[type[BaseException], ...] = (
+            *self.adapter.driver_errors,
+            OSError,
+        )
+        self._statement_errors: tuple[type[BaseException], ...] = (
+            *self.adapter.driver_errors,
+            UnicodeEncodeError,
+        )
         host = host or _config_value(self._config, "database.host", "localhost")
         if host and ":" in host:
             host, port_text = host.rsplit(":", 1)
@@ -143,13 +152,35 @@ class Connection:
 
     # ---------------------------------------------------------------- lifecycle
     def connect(self) -> None:
-        """(Re)open the driver connection."""
-        self._driver = self.adapter.connect(self._info)
+        """(Re)open the driver connection.
+
+        A failed attempt raises :class:`~datajoint.errors.ConnectionAttemptError`, which is
+        also an instance of the driver's exception class (spec 08 §2.2).
+        """
+        try:
+            self._driver = self.adapter.connect(self._info)
+        except self._attempt_errors as exc:
+            raise errors.connection_attempt_error(exc, self._attempt_failure(exc)) from exc
         self._in_transaction = False
         self._doomed = None
         self._guard_open = False
         self.connection_id = self.adapter.connection_id(self._driver)
         logger.info("DataJoint %s connected to %s", _VERSION, self._describe_target(), stacklevel=2)
+
+    def _attempt_failure(self, exc: BaseException) -> str:
+        reason = " ".join(str(a) for a in exc.args) if exc.args else type(exc).__name__
+        if self.adapter.name == "sqlite":
+            return (
+                f"Could not open the SQLite database {self._info.path!r}: {reason}. Check that "
+                "its folder exists and that the file is a readable SQLite database "
+                "(dj.config['database.path'])."
+            )
+        return (
+            f"Could not connect to the {self.adapter.name} server as "
+            f"{self._describe_target()}: {reason}. Check the host, port, user and password "
+            "(dj.config['database.host'], ['database.port'], ['database.user'], "
+            "['database.password']) and that the server accepts connections."
+        )
 
     def _describe_target(self) -> str:
         if self.adapter.name == "sqlite":
@@ -291,8 +322,11 @@ class Connection:
                 cursor = self._send(driver, sql, args, guard)
             self._last_used = time.monotonic()
             return cursor
-        except self.adapter.driver_errors as exc:
-            translated = self.adapter.translate_error(exc, sql)
+        except self._statement_errors as exc:
+            if isinstance(exc, UnicodeEncodeError):  # refused before anything was sent
+                translated: BaseException | None = _unencodable(exc)
+            else:
+                translated = self.adapter.translate_error(exc, sql)
             if self._in_transaction and not isinstance(translated, errors.LostConnectionError):
                 guarded = guard and self._guard_open
                 if not self.adapter.recover_statement(driver, exc, guarded):
@@ -314,7 +348,14 @@ class Connection:
         if control == "end":
             return self.adapter.execute(driver, sql, args)
         release, self._guard_open = self._guard_open, control is None
-        return self.adapter.execute_guarded(driver, sql, args, release=release, guard=not control)
+        try:
+            return self.adapter.execute_guarded(
+                driver, sql, args, release=release, guard=not control
+            )
+        except BaseException:
+            if not self.adapter.statement_reached_server(driver):
+                self._guard_open = release  # the savepoints are as they were
+            raise
 
     def _doomed_error(self) -> errors.DataJointError:
         cause = self._doomed
@@ -477,6 +518,16 @@ class Connection:
         if self._catalog is not None:
             self._catalog.invalidate(schema, table)
         self._dependencies = None
+
+
+def _unencodable(exc: UnicodeEncodeError) -> errors.ValueConversionError:
+    bad = exc.object[exc.start : exc.end]
+    return errors.ValueConversionError(
+        f"A text value holds {bad!r} at position {exc.start}, which cannot be encoded as "
+        f"{exc.encoding.upper()} (a lone surrogate, e.g. from bytes decoded with "
+        "errors='surrogateescape'); nothing was sent to the database. Repair the text first, "
+        "e.g. text.encode('utf-8', 'replace').decode('utf-8')."
+    )
 
 
 _singleton: Connection | None = None

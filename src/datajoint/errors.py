@@ -5,6 +5,8 @@
     Exception
     └── DataJointError                      base of everything DataJoint raises
         ├── LostConnectionError             connection lost / failed
+        │   └── ConnectionAttemptError      a connection could not be opened (also the
+        │                                   driver's exception class, see below)
         ├── QueryError                      database rejected a query
         │   ├── QuerySyntaxError            SQL syntax error
         │   ├── AccessError                 insufficient privileges
@@ -30,9 +32,16 @@
         └── SerializationError              (also a TypeError) a value is not JSON-serializable
 
 Every class is constructible without arguments.
+
+A failed connection attempt (a refused login, an unreachable server, a file SQLite cannot open)
+raises a :class:`ConnectionAttemptError` whose class also derives from the driver's exception
+class (e.g. ``pymysql.err.OperationalError``) and keeps its ``args``, so that code catching
+either one works (spec 08 §2.2, §8.3).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class DataJointError(Exception):
@@ -51,6 +60,46 @@ class LostConnectionError(DataJointError):
     """
 
     statement_sent: bool = True
+
+
+class ConnectionAttemptError(LostConnectionError):
+    """A connection to the database could not be opened. Raised as an instance of a class that
+    also derives from the driver's exception class; ``args`` are the driver's."""
+
+    explanation: str = ""
+    statement_sent = False
+
+    def __str__(self) -> str:
+        return self.explanation or super().__str__()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _rebuild_attempt_error, (self.__class__.__bases__[1], self.args, self.explanation)
+
+
+_ATTEMPT_CLASSES: dict[type[BaseException], type[ConnectionAttemptError]] = {}
+
+
+def connection_attempt_error(exc: BaseException, explanation: str) -> ConnectionAttemptError:
+    """The :class:`ConnectionAttemptError` for driver exception ``exc``: an instance of both,
+    with ``exc``'s args and ``explanation`` as its message."""
+    driver_class = type(exc)
+    if isinstance(exc, DataJointError):
+        driver_class = Exception
+    cls = _ATTEMPT_CLASSES.get(driver_class)
+    if cls is None:
+        bases = (ConnectionAttemptError, driver_class)
+        cls = type("ConnectionAttemptError", bases, {"__module__": __name__})
+        _ATTEMPT_CLASSES[driver_class] = cls
+    error = cls.__new__(cls, *exc.args)
+    error.args = exc.args
+    error.explanation = explanation
+    return error
+
+
+def _rebuild_attempt_error(
+    driver_class: type[BaseException], args: tuple[Any, ...], explanation: str
+) -> ConnectionAttemptError:
+    return connection_attempt_error(driver_class(*args), explanation)
 
 
 class QueryError(DataJointError):
@@ -153,6 +202,7 @@ __all__ = [
     "AccessError",
     "BucketInaccessible",
     "CodecTypeError",
+    "ConnectionAttemptError",
     "DataJointError",
     "DeclarationError",
     "DuplicateError",

@@ -367,6 +367,16 @@ def to_core_value(spec: TypeSpec, value: object, name: str) -> object:
                     f"Attribute `{name}` ({spec.declared}) needs an integer, got {given!r}."
                 )
             value = int(value)
+        if (
+            kind == DECIMAL
+            and isinstance(value, (float, decimal.Decimal))
+            and not math.isfinite(value)
+        ):
+            raise ValueConversionError(
+                f"Attribute `{name}` ({spec.declared}) cannot take {given!r}: a decimal "
+                "holds finite numbers only. Store None (NULL), or use a float64 attribute "
+                "for infinite values."
+            )
         if isinstance(value, decimal.Decimal) and kind == FLOAT:
             value = float(value)
         if kind == FLOAT and spec.bits == 32 and isinstance(value, (int, float)):
@@ -410,11 +420,23 @@ def to_core_value(spec: TypeSpec, value: object, name: str) -> object:
             ) from None
     if kind == JSON:
         try:
-            return json.dumps(value, default=_json_default)
-        except (TypeError, ValueError) as exc:
+            text = json.dumps(value, default=_json_default, allow_nan=False)
+        except ValueError:
+            raise SerializationError(
+                f"Attribute `{name}` (json) cannot store {value!r}: NaN and infinity are not "
+                "JSON numbers. Replace them with None (null) or a string first."
+            ) from None
+        except TypeError as exc:
             raise SerializationError(
                 f"Attribute `{name}` (json) cannot store the value: {exc}"
             ) from None
+        if "\\ud" in text and _LONE_SURROGATE_ESCAPE.search(text):
+            raise SerializationError(
+                f"Attribute `{name}` (json) cannot store {value!r:.80}: a string in it holds a "
+                "lone surrogate, which is not valid Unicode (often bytes decoded with "
+                "errors='surrogateescape'). Repair the text first."
+            )
+        return text
     if kind == BYTES:
         if isinstance(value, (bytearray, memoryview)):
             return bytes(value)
@@ -469,11 +491,20 @@ def to_core_value(spec: TypeSpec, value: object, name: str) -> object:
                 f"{type(value).__name__}: use a datetime.datetime or an ISO string."
             )
         return value
-    if kind in (CHAR, VARCHAR, TEXT, ENUM) and isinstance(value, _NOT_TEXT):
-        raise ValueConversionError(
-            f"Attribute `{name}` ({spec.declared}) takes text, not {type(value).__name__}; "
-            "use a json or <blob> attribute for structured values."
-        )
+    if kind in (CHAR, VARCHAR, TEXT, ENUM) and not isinstance(value, str):
+        if isinstance(value, _NOT_TEXT):
+            raise ValueConversionError(
+                f"Attribute `{name}` ({spec.declared}) takes text, not {type(value).__name__}; "
+                "use a json or <blob> attribute for structured values."
+            )
+        if isinstance(value, (int, float, decimal.Decimal)) and not isinstance(value, bool):
+            value = str(value)  # the same text on every backend
+        else:
+            raise ValueConversionError(
+                f"Attribute `{name}` ({spec.declared}) takes text, not "
+                f"{type(value).__name__} ({value!r:.60}): convert the value to a string first "
+                "(str(value), value.isoformat(), …)."
+            )
     if kind == ENUM and spec.values and value not in spec.values:
         raise ValueConversionError(
             f"Attribute `{name}` cannot take {value!r}: the members of {spec.declared} are "
@@ -483,6 +514,10 @@ def to_core_value(spec: TypeSpec, value: object, name: str) -> object:
 
 
 _NOT_TEXT = (dict, list, tuple, set, bytes, bytearray, memoryview)
+# a \\uXXXX escape of a high surrogate without its low half, or a low one without its high half
+_LONE_SURROGATE_ESCAPE = re.compile(
+    r"\\ud[89ab][0-9a-f]{2}(?!\\ud[c-f])|(?<!\\ud[89ab][0-9a-f]{2})\\ud[c-f][0-9a-f]{2}"
+)
 
 
 def is_plain_value(spec: TypeSpec, value: Any) -> bool:

@@ -118,6 +118,7 @@ class Backend(ABC):
     driver_warns: bool = False
     widen_float32: bool = False  # fetch float32 columns cast to double (lossy text protocol)
     max_statement_bytes: int | None = None  # split bulk inserts of large values at this size
+    text_holds_nul: bool = True  # text columns can store the NUL character
 
     # ---------------------------------------------------------------- connection
     @abstractmethod
@@ -197,6 +198,11 @@ class Backend(ABC):
         """After ``exc`` failed a statement inside a transaction: restore the transaction to
         before the statement and return True, or return False when the database has rolled
         back the whole transaction (it can no longer be used)."""
+        return True
+
+    def statement_reached_server(self, driver_conn: Any) -> bool:
+        """After a guarded statement raised: whether it was sent (False when the driver
+        refused it first, so that no savepoint changed)."""
         return True
 
     def transaction_open(self, driver_conn: Any) -> bool:

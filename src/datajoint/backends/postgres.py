@@ -162,6 +162,7 @@ class PostgresBackend(Backend):
     name = "postgresql"
     sqlglot_dialect = "postgres"
     max_name_length = 63
+    text_holds_nul = False
     default_port = 5432
     quote_char = '"'
 
@@ -325,6 +326,11 @@ class PostgresBackend(Backend):
         except psycopg.Error:
             return False
         return True
+
+    def statement_reached_server(self, driver_conn: Any) -> bool:
+        # a statement that failed on the server leaves the transaction aborted
+        status = driver_conn.info.transaction_status
+        return bool(status != psycopg.pq.TransactionStatus.INTRANS)
 
     def transaction_open(self, driver_conn: Any) -> bool:
         return bool(driver_conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE)

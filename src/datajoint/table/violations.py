@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import re
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -29,6 +30,7 @@ from .cascade import display_name, table_node
 
 SKIP_HINT = "To ignore duplicate entries, use skip_duplicates=True."
 _SHOWN = 40  # characters of a text value quoted in a message
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def explain(
@@ -54,7 +56,8 @@ def explain(
         elif isinstance(exc, MissingAttributeError):
             text = _missing(table.heading, name, fields, rows)
         elif isinstance(exc, ValueConversionError):
-            text = _bad_value(table.heading, name, fields, rows)
+            holds_nul = table.connection.adapter.text_holds_nul
+            text = _bad_value(table.heading, name, fields, rows, holds_nul)
         else:
             text = _missing_parent(table, name, fields, rows, action)
     except DataJointError:  # the database could not answer: fall back to its own message
@@ -237,10 +240,26 @@ def _missing(
 
 
 # ---------------------------------------------------------------------------- bad values
-def _value_problem(attr: Attribute, value: Any) -> str | None:
-    """Why the database refuses ``value`` for ``attr`` (its length or range), or None."""
+def _value_problem(attr: Attribute, value: Any, holds_nul: bool = True) -> str | None:
+    """Why the database refuses ``value`` for ``attr`` (its text, length or range), or None.
+
+    ``holds_nul``: the backend's text columns can store the NUL character."""
     core = _core(attr, value)
     spec = attr.type
+    if isinstance(core, str) and attr.codec is None:
+        surrogate = _SURROGATE.search(core)
+        if surrogate is not None:
+            return (
+                f"Text that is not valid Unicode for attribute `{attr.name}`: {show(value)} holds "
+                f"the lone surrogate {surrogate.group()!r} (often bytes decoded with "
+                "errors='surrogateescape'); repair it, e.g. "
+                "text.encode('utf-8', 'replace').decode('utf-8')"
+            )
+        if not holds_nul and "\x00" in core:
+            return (
+                f"Text with a NUL character for attribute `{attr.name}`: {show(value)}; text "
+                "columns of this database cannot store NUL, so remove it or use a bytes attribute"
+            )
     length = spec.length if spec.kind in (CHAR, VARCHAR) else None
     if length is not None and isinstance(core, str) and len(core) > length:
         return (
@@ -266,12 +285,16 @@ def _value_problem(attr: Attribute, value: Any) -> str | None:
 
 
 def _bad_value(
-    heading: Heading, name: str, fields: Sequence[str], rows: Sequence[dict[str, Any]]
+    heading: Heading,
+    name: str,
+    fields: Sequence[str],
+    rows: Sequence[dict[str, Any]],
+    holds_nul: bool = True,
 ) -> str | None:
     attrs = [heading[f] for f in fields]
     for index, row in enumerate(rows):
         for attr in attrs:
-            problem = _value_problem(attr, row[attr.name])
+            problem = _value_problem(attr, row[attr.name], holds_nul)
             if problem is not None:
                 return (
                     f"{problem} (table {name}, {_which(heading, fields, row, index, attr.name)}). "
