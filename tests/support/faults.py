@@ -20,6 +20,17 @@ def kill(backend_name: str, victim: dj.Connection, killer: dj.Connection) -> Non
         victim._driver.close()
 
 
+def cancel(backend_name: str, victim: dj.Connection, killer: dj.Connection) -> None:
+    """Cancel ``victim``'s running statement, leaving its session open (``KILL QUERY``,
+    ``pg_cancel_backend``, SQLite's interrupt)."""
+    if backend_name == "mysql":
+        killer.query(f"KILL QUERY {int(victim.connection_id)}", None)
+    elif backend_name == "postgresql":
+        killer.query("SELECT pg_cancel_backend(%s)", (victim.connection_id,)).fetchall()
+    else:
+        victim._driver.interrupt()
+
+
 def wait_until_blocked(
     killer: dj.Connection, victim: dj.Connection, verb: str = "INSERT", timeout: float = 20
 ) -> None:

@@ -529,7 +529,7 @@ class QueryExpression:
     def cursor(self, as_dict: bool = False) -> Any:
         """The raw database cursor of this expression's SELECT (values not decoded)."""
         sql, params = compile_fetch(self, self.heading.names)
-        return self.connection.query(sql, params, as_dict=as_dict)
+        return _fetch.run(self, sql, params, as_dict=as_dict)
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         return _fetch.iterate(self)

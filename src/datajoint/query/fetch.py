@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..codecs.columns import RowContexts, decode_values
-from ..errors import DataJointError, UnknownAttributeError
+from ..errors import DataJointError, QueryError, QuerySyntaxError, UnknownAttributeError
 from . import formats
 from .compiler import compile_count, compile_exists, compile_fetch
 from .conditions import Top
@@ -39,6 +39,26 @@ def shaped(query: Any, order_by: Any, limit: Any, offset: Any) -> Any:
     return query.restrict(Top(limit, order_by, offset or 0))
 
 
+def run(query: Any, sql: str, params: Sequence[Any], as_dict: bool = False) -> Any:
+    """Execute a query's statement; a statement the database cannot run says which query
+    failed and where to look (the user SQL fragments it holds)."""
+    try:
+        return query.connection.query(sql, params, as_dict=as_dict)
+    except (QueryError, QuerySyntaxError) as exc:
+        if type(exc) not in (QueryError, QuerySyntaxError):
+            raise  # a more specific error (unknown attribute, privileges, …) says it already
+        table = query.heading.table
+        where = f"on `{table[0]}`.`{table[1]}`" if table else "of a derived expression"
+        backend = query.connection.adapter.name
+        said = exc.args[0] if exc.args else ""
+        raise type(exc)(
+            f"The {backend} database could not run the query {where}: {said}. Check its SQL "
+            "fragments (restriction strings, computed attributes, aggregates) for a function, "
+            f"collation or feature that the {backend} backend lacks, or a misspelling.",
+            sql[:300],
+        ) from exc
+
+
 def rows(
     query: Any, fields: Sequence[str], squeeze: bool = False, limit: int | None = None
 ) -> list[list[Any]]:
@@ -62,7 +82,7 @@ def rows(
     sql, params = compile_fetch(query, selected, order, limit)
     if not heading.binary_names.isdisjoint(selected):
         sql = query.connection.adapter.fetch_sql(sql, [heading[n].storage for n in selected])
-    raw = query.connection.query(sql, params).fetchall()
+    raw = run(query, sql, params).fetchall()
     columns = list(zip(*raw, strict=True)) if raw and selected else [() for _ in selected]
     adapter = query.connection.adapter
     decoded = {}
@@ -91,7 +111,7 @@ def _height(query: Any) -> int:
     """Number of rows of an expression fetched with no attributes (e.g. ``dj.U() & A``)."""
     grouped = query._group is not None or query._having  # aggregates collapse the rows
     sql, params = compile_fetch(query, query.heading.names if grouped else ())
-    return len(query.connection.query(sql, params).fetchall())
+    return len(run(query, sql, params).fetchall())
 
 
 def _dicts(query: Any, names: Sequence[str], squeeze: bool = False) -> list[dict[str, Any]]:
@@ -220,13 +240,13 @@ def fetch1(query: Any, attributes: Sequence[str], squeeze: bool) -> Any:
 def count(query: Any) -> int:
     """Number of rows (distinct primary-key values), one COUNT query."""
     sql, params = compile_count(query)
-    return int(query.connection.query(sql, params).fetchone()[0])
+    return int(run(query, sql, params).fetchone()[0])
 
 
 def exists(query: Any) -> bool:
     """Whether the result is non-empty, one EXISTS query."""
     sql, params = compile_exists(query)
-    return bool(query.connection.query(sql, params).fetchone()[0])
+    return bool(run(query, sql, params).fetchone()[0])
 
 
 def iterate(query: Any) -> Iterator[dict[str, Any]]:
