@@ -16,6 +16,7 @@ from .catalog import Catalog
 from .dependencies import Dependencies
 from .settings import check_thread_safe
 from .settings import config as global_config
+from .utils import secret
 
 logger = logging.getLogger("datajoint")
 
@@ -85,6 +86,7 @@ class Connection:
         path: str | None = None,
     ) -> None:
         self._config = global_config if config_override is None else config_override
+        password = secret(password)  # never in clear in the attributes (repr masked)
         backend_name = backend or _config_value(self._config, "database.backend", "sqlite")
         self.adapter: Backend = get_backend(backend_name)
         # what the error boundary catches: from connecting, from running a statement

@@ -1,9 +1,35 @@
-"""Small helpers shared across layers: the interactive yes/no prompt, class-name ↔ table-name."""
+"""Small helpers shared across layers: the interactive yes/no prompt, class-name ↔ table-name,
+secret strings."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
+
+
+class Secret(str):
+    """A string, such as a password, that never shows its value in ``repr``: objects holding
+    it print, log and appear in tracebacks masked (like pydantic's ``SecretStr``), while code
+    that needs the value still gets a ``str`` (``get_secret_value()`` or ``str()``)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "SecretStr('**********')"
+
+    def get_secret_value(self) -> str:
+        return str.__str__(self)
+
+
+def secret(value: Any) -> Secret | None:
+    """``value`` (a str, a pydantic ``SecretStr`` or None) as a :class:`Secret`."""
+    if value is None:
+        return None
+    if hasattr(value, "get_secret_value"):
+        value = value.get_secret_value()
+    return Secret(value)
+
 
 _SEPARATORS = re.compile(r"[^0-9A-Za-z]+")
 

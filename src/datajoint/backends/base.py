@@ -96,7 +96,7 @@ class ConnectionInfo:
     host: str = "localhost"
     port: int | None = None
     user: str | None = None
-    password: str | None = None
+    password: str | None = None  # a utils.Secret: masked in repr
     database_name: str | None = None  # PostgreSQL database
     path: str | None = None  # SQLite file
     use_tls: Any = None
@@ -241,6 +241,11 @@ class Backend(ABC):
 
     #: a string literal as sqlglot writes it for this dialect
     string_literal = r"'(?:[^']|'')*'"
+
+    def check_statement(self, tree: Any, sql: str) -> None:
+        """Raise :class:`DataJointError` for a compiled query (its sqlglot tree and SQL) that
+        the backend would answer wrongly."""
+        return None
 
     def format_paramstyle(self, sql: str, placeholder: re.Pattern[str]) -> tuple[str, list[str]]:
         """Generated SQL with named ``placeholder`` matches → the format paramstyle.

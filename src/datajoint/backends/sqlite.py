@@ -12,15 +12,22 @@ import datetime
 import decimal
 import os
 import pathlib
+import re
 import sqlite3
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import errors
 from .. import types as T
+from .._optional import lazy_module
 from ..heading import Attribute, ForeignKey, Index
 from . import alter_sql, sqlite_functions
 from .base import AlterChange, Backend, ColumnInfo, ConnectionInfo, TableInfo
+
+if TYPE_CHECKING:
+    from sqlglot import exp
+else:  # sqlglot loads with the first query, not at import
+    exp = lazy_module("sqlglot.expressions")
 
 _CATALOG_DDL = (
     'CREATE TABLE IF NOT EXISTS "~schemas" (schema_name TEXT PRIMARY KEY)',
@@ -42,6 +49,7 @@ _CONSTRAINT_CHECK = 275
 _SQLITE_ERROR = 1  # generic error: unknown function, bad statement, object already exists
 _MISMATCH = 20
 _INTERRUPT = 9
+_TRUE_FALSE = re.compile(r'"(?:true|false)"', re.IGNORECASE)
 _BUSY, _LOCKED = 5, 6  # primary codes; the extended codes keep them in the low byte
 
 # SQLite stores integers as signed 64-bit values and decimals as 64-bit floats
@@ -167,7 +175,14 @@ class SQLiteBackend(Backend):
                 return errors.UnknownAttributeError(message)
             if "syntax error" in message:
                 return errors.QuerySyntaxError(message, sql)
-            if message.startswith(("attempt to write a readonly", "access permission")):
+            if message.startswith("attempt to write a readonly"):
+                return errors.AccessError(
+                    "The SQLite database is read-only (this process cannot write its file or "
+                    "folder); nothing was written. Work on a writable copy to change it.",
+                    message,
+                    sql[:300],
+                )
+            if message.startswith("access permission"):
                 return errors.AccessError("Insufficient privileges.", message, sql)
         return errors.QueryError(message, sql)  # any other statement the library refused
 
@@ -176,6 +191,36 @@ class SQLiteBackend(Backend):
 
     def begin_sql(self) -> str:
         return "BEGIN IMMEDIATE"
+
+    def check_statement(self, tree: Any, sql: str) -> None:
+        # SQLite never names a column of a derived table `true` or `false` (it becomes
+        # "columnN"), so a reference to it fails, or silently reads the boolean TRUE
+        if _TRUE_FALSE.search(sql) is None:
+            return
+        for select in tree.find_all(exp.Select):
+            node = select.parent
+            while isinstance(node, exp.SetOperation):
+                node = node.parent
+            if not (
+                isinstance(node, exp.Subquery) and isinstance(node.parent, exp.From | exp.Join)
+            ):
+                continue
+            hidden = {n.lower() for n in select.named_selects} & {"true", "false"}
+            outer = node.parent.parent if hidden else None
+            if outer is None:
+                continue
+            inside = {id(c) for c in node.find_all(exp.Column)}
+            used = [c.name for c in outer.find_all(exp.Column) if id(c) not in inside]
+            for join in outer.args.get("joins") or []:
+                used += [i.name for i in join.args.get("using") or []]
+            for name in used:
+                if name.lower() in hidden:
+                    raise errors.DataJointError(
+                        f"This query reads the attribute `{name}` from a derived table, and "
+                        f"SQLite cannot name a derived table's column `{name}`. Rename the "
+                        f'attribute in the query, e.g. .proj(is_{name.lower()}="`{name}`"), '
+                        "or in the table definition."
+                    )
 
     def current_user_sql(self) -> str:
         return "SELECT 'sqlite'"

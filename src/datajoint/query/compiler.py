@@ -75,6 +75,7 @@ class Compiler:
 
     def finish(self, tree: exp.Expression) -> tuple[str, list[Any]]:
         sql = tree.sql(dialect=self.backend.sqlglot_dialect, copy=False)  # tree is ours
+        self.backend.check_statement(tree, sql)
         sql, order = self.backend.format_paramstyle(sql, _TOKEN)
         binder = [self.param_slots[n] for n in order]
         if None not in binder:  # every value comes from the shape: the text can be reused
