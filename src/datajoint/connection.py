@@ -96,7 +96,8 @@ class Connection:
         )
         self._statement_errors: tuple[type[BaseException], ...] = (
             *self.adapter.driver_errors,
-            UnicodeEncodeError,
+            UnicodeEncodeError,  # text the driver cannot encode
+            OverflowError,  # a number the driver cannot bind (SQLite: beyond 64 bits)
         )
         host = host or _config_value(self._config, "database.host", "localhost")
         if host and ":" in host:
@@ -327,6 +328,13 @@ class Connection:
         except self._statement_errors as exc:
             if isinstance(exc, UnicodeEncodeError):  # refused before anything was sent
                 translated: BaseException | None = _unencodable(exc)
+            elif isinstance(exc, OverflowError):
+                translated = errors.ValueConversionError(
+                    f"A value of the statement is out of the range the {self.adapter.name} "
+                    f"driver can send ({exc}); nothing was sent to the database. Use values "
+                    "within the attribute's type.",
+                    sql[:300],
+                )
             else:
                 translated = self.adapter.translate_error(exc, sql)
             if self._in_transaction and not isinstance(translated, errors.LostConnectionError):

@@ -327,6 +327,8 @@ def is_server_time_default(text: str | None) -> bool:
 
 
 def _is_nan(value: object) -> bool:
+    if isinstance(value, decimal.Decimal):
+        return value.is_nan()  # quiet and signaling NaN (comparing a signaling NaN raises)
     try:
         return value != value
     except Exception:
