@@ -85,8 +85,8 @@ def test_database_refusals_name_the_table_and_row(Sample):
     with pytest.raises(dj.errors.ValueConversionError) as caught:
         Sample.insert([{"sample_id": 1, "count": 5}, {"sample_id": 2, "count": 2**40}])
     message = str(caught.value)
-    assert f"`{Sample.database}`.`sample`" in message and "row 1" in message
-    assert "int32 holds integers from -2147483648 to 2147483647" in message
+    assert f"`{Sample.database}`.`sample`" in message and "sample_id=2" in message
+    assert "`count` (int32)" in message and "-2147483648 and 2147483647" in message
 
 
 def test_nul_in_text(backend_name, Sample):
