@@ -9,11 +9,7 @@ SQL handed to :meth:`Connection.query` uses the *format* paramstyle (``%s`` for 
 
 from __future__ import annotations
 
-import datetime
-import decimal
-import json
 import re
-import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,6 +20,8 @@ from .._optional import lazy_module
 from ..errors import DataJointError
 from ..floats import shortest_float32_column
 from ..heading import Attribute, ForeignKey, Index
+from . import sqltext
+from .decoders import COMMON_DECODERS
 
 if TYPE_CHECKING:
     from sqlglot import exp
@@ -254,24 +252,7 @@ class Backend(ABC):
         order) and every other ``%`` is doubled. Text inside string literals, quoted
         identifiers and comments is user text: it is never taken for a placeholder.
         """
-        scanner = _SCANNERS.get((self.string_literal, placeholder.pattern))
-        if scanner is None:
-            opaque = "|".join((self.string_literal, *_OPAQUE_SQL))
-            scanner = re.compile(f"({opaque})|{placeholder.pattern}|%", re.S)
-            _SCANNERS[(self.string_literal, placeholder.pattern)] = scanner
-        order: list[str] = []
-
-        def swap(m: re.Match[str]) -> str:
-            text = m.group(1)
-            if text is not None:
-                return text.replace("%", "%%")
-            name = next((g for g in m.groups()[1:] if g), None)
-            if name is None:
-                return "%%"
-            order.append(name)
-            return "%s"
-
-        return scanner.sub(swap, sql), order
+        return sqltext.format_paramstyle(sql, self.string_literal, placeholder)
 
     # ---------------------------------------------------------------- schemas
     def name_length(self, name: str) -> int:
@@ -280,20 +261,8 @@ class Backend(ABC):
 
     def check_schema_name(self, name: str) -> None:
         """Refuse a schema name the backend would truncate or that could not be used safely."""
-        if not isinstance(name, str) or not name.strip():
-            raise DataJointError(f"Schema name {name!r} is not a name: give a non-empty string.")
-        if self.name_length(name) > self.max_name_length:
-            raise DataJointError(
-                f"Schema name `{name}` is too long: the {self.name} backend allows at most "
-                f"{self.max_name_length} characters in a name (it has "
-                f"{self.name_length(name)}). Use a shorter name."
-            )
-        bad = sorted({c for c in name if c in _UNSAFE_NAME_CHARACTERS})
-        if bad:
-            raise DataJointError(
-                f"Schema name {name!r} contains {', '.join(repr(c) for c in bad)}, which "
-                "cannot be used in a schema name: use letters, digits and underscores."
-            )
+        length = self.name_length(name) if isinstance(name, str) else 0
+        sqltext.check_name(name, self.name, self.max_name_length, length)
 
     # ``query(sql, args=None)`` runs one statement through the connection, returns a cursor.
     @abstractmethod
@@ -590,44 +559,10 @@ class Backend(ABC):
         kind = attr.type.kind
         if kind == T.FLOAT and attr.type.bits == 32:  # float32 and the native float
             return shortest_float32_column(values)
-        conv = _COMMON_DECODERS.get(kind)
+        conv = COMMON_DECODERS.get(kind)
         if conv is None:
             return values
         return [None if v is None else conv(v) for v in values]
-
-
-def _to_uuid(v: Any) -> uuid.UUID:
-    if isinstance(v, uuid.UUID):
-        return v
-    if isinstance(v, (bytes, bytearray, memoryview)):
-        return uuid.UUID(bytes=bytes(v))
-    return uuid.UUID(str(v))
-
-
-def _to_json(v: Any) -> Any:
-    if isinstance(v, (bytes, bytearray)):
-        v = v.decode()
-    return json.loads(v) if isinstance(v, str) else v
-
-
-def _to_date(v: Any) -> datetime.date:
-    if isinstance(v, datetime.datetime):
-        return v.date()
-    if isinstance(v, datetime.date):
-        return v
-    return datetime.date.fromisoformat(str(v)[:10])
-
-
-def _to_datetime(v: Any) -> datetime.datetime:
-    if isinstance(v, datetime.datetime):
-        return v.replace(tzinfo=None) if v.tzinfo else v
-    if isinstance(v, datetime.date):
-        return datetime.datetime(v.year, v.month, v.day)
-    return datetime.datetime.fromisoformat(str(v))
-
-
-def _to_decimal(v: Any) -> decimal.Decimal:
-    return v if isinstance(v, decimal.Decimal) else decimal.Decimal(str(v))
 
 
 _CATALOG_KINDS = [
@@ -654,41 +589,4 @@ _WRITE_WORDS = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE|INTO)\b", re.I)
 _TRANSACTION_CONTROL = frozenset(
     {"SAVEPOINT", "RELEASE", "ROLLBACK", "ROLLBACK;", "COMMIT", "COMMIT;", "END"}
 )
-# ``%`` would be read as a parameter marker in statements with bound values; NUL ends C strings
-_UNSAFE_NAME_CHARACTERS = frozenset("%\x00")
-# quoted identifiers and comments: user text a placeholder scan passes over
-_OPAQUE_SQL = (r'"(?:[^"]|"")*"', r"`(?:[^`]|``)*`", r"/\*.*?\*/", r"--[^\n]*")
-_SCANNERS: dict[tuple[str, str], re.Pattern[str]] = {}
 _JSON_PATH_ELEMENT = re.compile(r'\.?"([^"]*)"|\.?([A-Za-z_]\w*)|\[(\d+)\]')
-_TIME_RE = re.compile(r"^(-)?(\d+):(\d\d):(\d\d)(?:\.(\d+))?$")
-
-
-def _to_timedelta(v: Any) -> datetime.timedelta:
-    if isinstance(v, datetime.timedelta):
-        return v
-    if isinstance(v, datetime.time):
-        return datetime.timedelta(
-            hours=v.hour, minutes=v.minute, seconds=v.second, microseconds=v.microsecond
-        )
-    m = _TIME_RE.match(str(v))
-    if not m:
-        raise ValueError(f"cannot read time value {v!r}")
-    sign, h, mi, s, frac = m.groups()
-    micro = int((frac or "0").ljust(6, "0")[:6])
-    td = datetime.timedelta(hours=int(h), minutes=int(mi), seconds=int(s), microseconds=micro)
-    return -td if sign else td
-
-
-_COMMON_DECODERS: dict[str, Any] = {
-    T.INT: int,
-    T.YEAR: int,
-    T.FLOAT: float,
-    T.DECIMAL: _to_decimal,
-    T.BOOL: bool,
-    T.UUID: _to_uuid,
-    T.JSON: _to_json,
-    T.BYTES: bytes,
-    T.DATE: _to_date,
-    T.DATETIME: _to_datetime,
-    T.TIME: _to_timedelta,
-}

@@ -21,7 +21,7 @@ from .. import errors
 from .. import types as T
 from .._optional import lazy_module
 from ..heading import Attribute, ForeignKey, Index
-from . import alter_sql, sqlite_functions
+from . import alter_sql, sqlite_functions, sqlite_text
 from .base import AlterChange, Backend, ColumnInfo, ConnectionInfo, TableInfo
 
 if TYPE_CHECKING:
@@ -193,34 +193,8 @@ class SQLiteBackend(Backend):
         return "BEGIN IMMEDIATE"
 
     def check_statement(self, tree: Any, sql: str) -> None:
-        # SQLite never names a column of a derived table `true` or `false` (it becomes
-        # "columnN"), so a reference to it fails, or silently reads the boolean TRUE
-        if _TRUE_FALSE.search(sql) is None:
-            return
-        for select in tree.find_all(exp.Select):
-            node = select.parent
-            while isinstance(node, exp.SetOperation):
-                node = node.parent
-            if not (
-                isinstance(node, exp.Subquery) and isinstance(node.parent, exp.From | exp.Join)
-            ):
-                continue
-            hidden = {n.lower() for n in select.named_selects} & {"true", "false"}
-            outer = node.parent.parent if hidden else None
-            if outer is None:
-                continue
-            inside = {id(c) for c in node.find_all(exp.Column)}
-            used = [c.name for c in outer.find_all(exp.Column) if id(c) not in inside]
-            for join in outer.args.get("joins") or []:
-                used += [i.name for i in join.args.get("using") or []]
-            for name in used:
-                if name.lower() in hidden:
-                    raise errors.DataJointError(
-                        f"This query reads the attribute `{name}` from a derived table, and "
-                        f"SQLite cannot name a derived table's column `{name}`. Rename the "
-                        f'attribute in the query, e.g. .proj(is_{name.lower()}="`{name}`"), '
-                        "or in the table definition."
-                    )
+        if _TRUE_FALSE.search(sql) is not None:
+            sqlite_text.check_derived_names(tree)
 
     def current_user_sql(self) -> str:
         return "SELECT 'sqlite'"
@@ -461,7 +435,7 @@ class SQLiteBackend(Backend):
                     name=col,
                     sql_type=native or ctype.lower(),
                     nullable=not notnull and not pk,
-                    default=_unquote_default(default),
+                    default=sqlite_text.unquote_default(default),
                     comment=comment,
                     autoincrement=autoinc,
                 )
@@ -500,7 +474,7 @@ class SQLiteBackend(Backend):
         for (t, iname), entry in sorted(idx.items()):
             parts = entry["parts"]
             if None in parts:  # an expression part: read the parts back from the index's SQL
-                parts = _index_parts(entry["sql"])
+                parts = sqlite_text.index_parts(entry["sql"])
             tables[t].indexes.append(Index(tuple(parts), entry["unique"], iname))
         return tables
 
@@ -584,11 +558,11 @@ class SQLiteBackend(Backend):
                 )
             return str(value)
         if kind == T.DATETIME:
-            return _format_datetime(value, attr.type.precision)
+            return sqlite_text.format_datetime(value, attr.type.precision)
         if kind == T.DATE:
             return value.isoformat()
         if kind == T.TIME and isinstance(value, datetime.timedelta):
-            return _format_timedelta(value)
+            return sqlite_text.format_timedelta(value)
         if kind == T.TIME and isinstance(value, datetime.time):
             return value.replace(microsecond=0).isoformat()
         if kind == T.CHAR and isinstance(value, str):
@@ -614,51 +588,3 @@ def _read_only(path: str) -> bool:
         return False
     folder = os.path.dirname(os.path.abspath(path))
     return not (os.access(path, os.W_OK) and os.access(folder, os.W_OK))
-
-
-def _format_datetime(value: datetime.datetime | datetime.date, precision: int | None) -> str:
-    if not isinstance(value, datetime.datetime):
-        value = datetime.datetime(value.year, value.month, value.day)
-    p = precision or 0
-    if p == 0:
-        if value.microsecond >= 500000:
-            value = value + datetime.timedelta(microseconds=1000000 - value.microsecond)
-        return value.replace(microsecond=0).strftime("%Y-%m-%d %H:%M:%S")
-    text = value.strftime("%Y-%m-%d %H:%M:%S.%f")
-    return text[: len(text) - (6 - p)]
-
-
-def _format_timedelta(td: datetime.timedelta) -> str:
-    total = int(td.total_seconds())
-    sign = "-" if total < 0 else ""
-    total = abs(total)
-    h, rem = divmod(total, 3600)
-    m, s = divmod(rem, 60)
-    return f"{sign}{h:02d}:{m:02d}:{s:02d}"
-
-
-def _unquote_default(text: str | None) -> str | None:
-    if text is None or text.upper() == "NULL":
-        return None
-    if len(text) >= 2 and text[0] == text[-1] == "'":
-        return text[1:-1].replace("''", "'")
-    if text.lstrip("(").startswith("strftime("):
-        return "CURRENT_TIMESTAMP(3)"
-    return text
-
-
-def _index_parts(create_index_sql: str) -> list[str]:
-    """The parts of ``CREATE INDEX … ON "t" (a, (expr))``: column names unquoted, expressions
-    as written."""
-    text = create_index_sql
-    body = text[text.index("(", text.upper().index(" ON ")) + 1 : text.rindex(")")]
-    parts, depth, current = [], 0, ""
-    for ch in body:
-        if ch == "," and depth == 0:
-            parts.append(current.strip())
-            current = ""
-            continue
-        depth += (ch == "(") - (ch == ")")
-        current += ch
-    parts.append(current.strip())
-    return [p[1:-1].replace('""', '"') if p.startswith('"') else p for p in parts]
