@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import datajoint as dj
+from support.backends import open_connection
+
+
+@contextlib.contextmanager
+def second_session(
+    backend_name: str, schema: dj.Schema, tmp_path_factory: Any
+) -> Iterator[dj.Connection]:
+    """Another connection to the schema's database (the same file on SQLite), closed after."""
+    if backend_name == "sqlite":
+        other = dj.Connection(backend="sqlite", path=schema.connection.conn_info["path"])
+    else:
+        other = open_connection(backend_name, tmp_path_factory)
+    try:
+        yield other
+    finally:
+        if other.in_transaction:
+            other.cancel_transaction()
+        other.close()
 
 
 def kill(backend_name: str, victim: dj.Connection, killer: dj.Connection) -> None:

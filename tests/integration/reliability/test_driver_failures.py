@@ -16,8 +16,8 @@ import pymysql
 import pytest
 
 import datajoint as dj
-from support.backends import SERVERS, open_connection
-from support.faults import cancel, in_thread, wait_until_blocked
+from support.backends import SERVERS
+from support.faults import cancel, in_thread, second_session, wait_until_blocked
 
 # ---------------------------------------------------------------------------------- values
 
@@ -204,14 +204,8 @@ def test_an_unknown_attribute_in_a_fragment_is_refused_before_sql(Sample, count_
 
 @pytest.fixture
 def victim(backend_name, tmp_path_factory, schema):
-    if backend_name == "sqlite":
-        other = dj.Connection(backend="sqlite", path=schema.connection.conn_info["path"])
-    else:
-        other = open_connection(backend_name, tmp_path_factory)
-    yield other
-    if other.in_transaction:
-        other.cancel_transaction()
-    other.close()
+    with second_session(backend_name, schema, tmp_path_factory) as other:
+        yield other
 
 
 @pytest.mark.parametrize("backend_name", ["mysql", "postgresql"], indirect=True)

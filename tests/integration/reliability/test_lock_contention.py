@@ -14,8 +14,7 @@ import time
 import pytest
 
 import datajoint as dj
-from support.backends import open_connection
-from support.faults import in_thread
+from support.faults import in_thread, second_session
 from support.populate_pipeline import declare_pipeline
 
 SHORT = 0.3  # seconds: the lock timeout the victims use
@@ -24,14 +23,8 @@ SHORT = 0.3  # seconds: the lock timeout the victims use
 @pytest.fixture
 def holder(backend_name, tmp_path_factory, schema):
     """A second session on the same database (the same file on SQLite) that takes locks."""
-    if backend_name == "sqlite":
-        other = dj.Connection(backend="sqlite", path=schema.connection.conn_info["path"])
-    else:
-        other = open_connection(backend_name, tmp_path_factory)
-    yield other
-    if other.in_transaction:
-        other.cancel_transaction()
-    other.close()
+    with second_session(backend_name, schema, tmp_path_factory) as other:
+        yield other
 
 
 @contextlib.contextmanager
