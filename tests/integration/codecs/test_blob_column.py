@@ -293,3 +293,26 @@ def test_blobs_fetched_beside_every_core_type(schema):
         assert_same(fetched.pop("blob"), row["blob"])
         for name, value in fetched.items():
             assert value == row[name] and type(value) is type(row[name]), name
+
+
+def test_alter_adds_and_changes_codec_attributes(schema):
+    @schema
+    class Altered(dj.Manual):
+        definition = """
+        altered_id : int32
+        ---
+        x = null : <blob>  # first
+        """
+
+    Altered.insert1({"altered_id": 1, "x": np.arange(3)})
+    Altered.definition = """
+    altered_id : int32
+    ---
+    x = null : <blob>  # second
+    doc = null : <attach>
+    """
+    Altered.alter(prompt=False)
+    heading = Altered.heading
+    assert heading["x"].comment == "second" and heading["doc"].codec is dj.get_codec("attach")
+    assert_same(Altered.fetch1("x"), np.arange(3))
+    assert Altered.fetch1("doc") is None
