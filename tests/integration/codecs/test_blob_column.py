@@ -116,6 +116,16 @@ def test_one_insert_of_more_bytes_than_a_server_packet(blobs):
         assert_same(got, want)
 
 
+def test_a_bad_value_among_large_ones_stops_the_insert(blobs):
+    """Large columns are serialized on worker threads; an error still reaches the caller."""
+    big = np.ones(300_000)  # 2.4 MB each: enough to serialize the column in parallel
+    keys = [{"id": next(_ids)} for _ in range(3)]
+    values = [big, big, object()]
+    with pytest.raises(dj.DataJointError, match="not supported"):
+        blobs.insert([{**k, "x": v} for k, v in zip(keys, values, strict=True)])
+    assert len(blobs & keys) == 0
+
+
 def test_stored_bytes_are_the_blob_format(blobs):
     """The column holds exactly ``pack(value)``: compressed behind ``ZL123`` when that is
     shorter (readable by any DataJoint), so the bytes also match what <blob@> would hash."""
