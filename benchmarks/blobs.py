@@ -5,8 +5,9 @@ driver inserting and selecting the same serialized bytes (``bench.py --only blob
 compresses). The raw side is the driver's fastest plain way with bytes: ``executemany`` of the
 already serialized values (psycopg: binary parameters), then ``SELECT`` of all rows (psycopg:
 binary results). DataJoint's side also serializes and deserializes (``blob.pack`` tries zlib
-on every payload over 1 KB, as the blob format requires); the serializer's own time is listed
-too, so that what the framework adds can be told from what the format costs.
+on every payload over 1 KB, as the blob format requires; columns with over 1 MB of data use
+worker threads); the serializer's own time on one thread is listed too, so that what the
+framework adds can be told from what the format costs.
 """
 
 from __future__ import annotations
@@ -107,11 +108,11 @@ def _case(s: Any, size: str, arrays: list[np.ndarray], table: Any, raw_table: st
     fetched = table.to_dicts()
     assert all(np.array_equal(r["x"], a) for r, a in zip(fetched, arrays, strict=True))
     out.append(
-        measure(f"blob format alone: pack {size}", c, repeat, lambda: [pack(a) for a in arrays])
+        measure(f"blob format alone, one thread: pack {size}", c, repeat, lambda: [pack(a) for a in arrays])
     )
     out.append(
         measure(
-            f"blob format alone: unpack {size}", c, repeat, lambda: [unpack(b) for _, b in packed]
+            f"blob format alone, one thread: unpack {size}", c, repeat, lambda: [unpack(b) for _, b in packed]
         )
     )
     reset()

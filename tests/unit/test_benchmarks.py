@@ -67,4 +67,4 @@ def test_blob_workload_runs_both_sizes() -> None:
         for case in ("insert", "fetch"):
             _, raw, ratio, _ = rows[f"{case} {size} arrays (<blob>)"]
             assert raw.endswith("ms") and ratio.endswith("x")
-        assert f"blob format alone: pack {size}" in rows
+        assert f"blob format alone, one thread: pack {size}" in rows
