@@ -107,13 +107,10 @@ def _case(s: Any, size: str, arrays: list[np.ndarray], table: Any, raw_table: st
     out.append(measure(f"fetch {size} arrays (<blob>)", c, repeat, table.to_dicts, raw, raw_fetch))
     fetched = table.to_dicts()
     assert all(np.array_equal(r["x"], a) for r, a in zip(fetched, arrays, strict=True))
+    alone = "blob format alone, one thread"
+    out.append(measure(f"{alone}: pack {size}", c, repeat, lambda: [pack(a) for a in arrays]))
     out.append(
-        measure(f"blob format alone, one thread: pack {size}", c, repeat, lambda: [pack(a) for a in arrays])
-    )
-    out.append(
-        measure(
-            f"blob format alone, one thread: unpack {size}", c, repeat, lambda: [unpack(b) for _, b in packed]
-        )
+        measure(f"{alone}: unpack {size}", c, repeat, lambda: [unpack(b) for _, b in packed])
     )
     reset()
     return out
