@@ -190,7 +190,12 @@ def _iterate(query: Any) -> None:
         pass
 
 
-def bulk(s: Setup) -> list[Result]:
+def bulk_fetch(s: Setup) -> list[Result]:
+    """Bulk fetches of ``rows`` rows (no inserts timed)."""
+    return bulk(s, inserts=False)
+
+
+def bulk(s: Setup, inserts: bool = True) -> list[Result]:
     """Bulk inserts (dicts, DataFrame, record array) and bulk fetches of ``rows`` rows."""
     c, raw, n, repeat = s.connection, s.raw, s.rows, s.repeat
     out = []
@@ -227,7 +232,7 @@ def bulk(s: Setup) -> list[Result]:
         inputs: list[tuple[str, Any]] = [("dicts", dicts), ("numpy records", records)]
         if frame is not None:
             inputs.insert(1, ("DataFrame", frame))
-        for label, data in inputs:
+        for label, data in inputs if inserts else []:
             out.append(
                 measure(
                     f"insert {n} rows from {label}",

@@ -547,16 +547,17 @@ def is_plain_column(spec: TypeSpec, values: list[Any]) -> bool:
     integer attribute, finite (non-NaN) floats in a float64 attribute, str in a text attribute.
     """
     kind = spec.kind
+    types = set(map(type, values))  # one pass in C
     if kind in (INT, YEAR):
-        return all(type(v) is int for v in values)
+        return types <= {int}
     if kind == FLOAT:
         if spec.bits == 32:
             return False  # values are narrowed to float32 (also the native 32-bit float)
-        return all(type(v) is float and v == v for v in values)
+        return types <= {float} and not any(map(math.isnan, values))
     if kind in (CHAR, VARCHAR, TEXT):
-        return all(type(v) is str for v in values)
+        return types <= {str}
     if kind == ENUM:
-        return all(type(v) is str for v in values) and set(values) <= set(spec.values or ())
+        return types <= {str} and set(values) <= set(spec.values or ())
     return False
 
 

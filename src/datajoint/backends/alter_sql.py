@@ -12,6 +12,7 @@ from typing import Any
 from .. import errors
 from .. import types as T
 from ..heading import Attribute
+from . import postgres_ddl
 from .base import AlterChange
 
 
@@ -80,7 +81,7 @@ def postgres(
     for c in changes:
         new = c.new
         if new is not None and new.type.kind == T.ENUM:
-            enum = backend._enum_sql(new)
+            enum = postgres_ddl.enum_sql(backend, new)
             if enum is not None and enum not in out:
                 out.append(enum)
         if c.kind == "drop":
@@ -89,7 +90,7 @@ def postgres(
             continue
         assert new is not None  # add, change and modify carry the new attribute
         if c.kind == "add":
-            out.append(f"ALTER TABLE {ref} ADD COLUMN {backend._column_sql(new)}")
+            out.append(f"ALTER TABLE {ref} ADD COLUMN {postgres_ddl.column_sql(backend, new)}")
         else:
             col = backend.quote(new.name)
             if c.kind == "change":
@@ -124,7 +125,7 @@ def _postgres_column(backend: Any, ref: str, table: str, attr: Attribute) -> lis
     elif attr.default is not None:
         default = backend.default_literal(attr)
         out.append(f"ALTER TABLE {ref} ALTER COLUMN {col} SET DEFAULT {default}")
-    range_check = backend._check(attr)
+    range_check = postgres_ddl.range_check(backend, attr)
     if range_check:
         out.append(f"ALTER TABLE {ref} ADD CONSTRAINT {check} {range_check}")
     return out

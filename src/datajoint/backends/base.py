@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from .. import types as T
@@ -22,6 +22,10 @@ from ..floats import shortest_float32_column
 from ..heading import Attribute, ForeignKey, Index
 from . import sqltext
 from .decoders import COMMON_DECODERS
+from .infos import AlterChange as AlterChange
+from .infos import ColumnInfo as ColumnInfo
+from .infos import ConnectionInfo as ConnectionInfo
+from .infos import TableInfo as TableInfo
 
 if TYPE_CHECKING:
     from sqlglot import exp
@@ -32,75 +36,6 @@ else:  # sqlglot loads with the first user SQL fragment, not at import
     fragments = lazy_module("datajoint.backends.fragments")
 
 DEFAULT = T.USE_DEFAULT  # marks a cell of an INSERT that takes the column default
-
-
-@dataclass
-class ColumnInfo:
-    """A column as the catalog reports it.
-
-    ``default`` is the default value as unquoted text (``None``: no default or NULL);
-    ``comment`` is the full stored comment (type marker included).
-    """
-
-    name: str
-    sql_type: str
-    nullable: bool
-    default: str | None
-    comment: str
-    autoincrement: bool = False
-
-
-@dataclass
-class TableInfo:
-    """A table as the catalog reports it (one schema is loaded at once)."""
-
-    schema: str
-    name: str
-    columns: list[ColumnInfo] = field(default_factory=list)
-    primary_key: list[str] = field(default_factory=list)
-    foreign_keys: list[ForeignKey] = field(default_factory=list)
-    indexes: list[Index] = field(default_factory=list)
-    comment: str = ""
-
-
-@dataclass(frozen=True)
-class AlterChange:
-    """One change of ``alter()``: ``kind`` is ``add``, ``drop``, ``change`` (rename, maybe
-    modify) or ``modify``; ``after`` names the attribute to place the column after (None:
-    position unchanged)."""
-
-    kind: str
-    old: Attribute | None = None
-    new: Attribute | None = None
-    after: str | None = None
-
-    @property
-    def definition_changed(self) -> bool:
-        """True when type, nullability or default differ (not just name or comment)."""
-        if self.old is None or self.new is None:
-            return True
-        a, b = self.old, self.new
-        return (a.sql_type.lower(), a.nullable, a.default) != (
-            b.sql_type.lower(),
-            b.nullable,
-            b.default,
-        )
-
-
-@dataclass(frozen=True)
-class ConnectionInfo:
-    """What is needed to open a connection."""
-
-    host: str = "localhost"
-    port: int | None = None
-    user: str | None = None
-    password: str | None = None  # a utils.Secret: masked in repr
-    database_name: str | None = None  # PostgreSQL database
-    path: str | None = None  # SQLite file
-    use_tls: Any = None
-    charset: str = ""
-    init_command: str | None = None
-    busy_timeout: float = 60.0  # seconds a SQLite writer waits for the database lock
 
 
 class Backend(ABC):
@@ -143,10 +78,6 @@ class Backend(ABC):
         except Exception:
             return False
         return True
-
-    def closes_before_fork(self, info: ConnectionInfo) -> bool:
-        """Whether a connection must be closed before the process forks (reopened after)."""
-        return False
 
     def close(self, driver_conn: Any) -> None:
         try:
@@ -419,12 +350,20 @@ class Backend(ABC):
         *,
         on_duplicate: str | None = None,
         primary_key: Sequence[str] = (),
+        defaults: bool = True,
     ) -> tuple[str, list[Any]]:
         """A multi-row INSERT with bound values; cells equal to ``DEFAULT`` take the default.
 
         ``on_duplicate``: None (error), ``"skip"`` (keep existing rows) or ``"replace"``
-        (update the existing row in place).
+        (update the existing row in place). ``defaults=False``: the caller knows that no cell
+        is ``DEFAULT``, so the rows are bound as they are.
         """
+        cols = ",".join(self.quote(c) for c in columns)
+        head = f"INSERT INTO {self.table_ref(schema, table)} ({cols}) VALUES "
+        tail = self.on_duplicate_sql(on_duplicate, columns, primary_key)
+        if not defaults:
+            marks = "(" + ",".join(["%s"] * len(columns)) + ")"
+            return head + ",".join([marks] * len(rows)) + tail, list(chain.from_iterable(rows))
         params: list[Any] = []
         row_sql = []
         for row in rows:
@@ -436,10 +375,7 @@ class Backend(ABC):
                     cells.append("%s")
                     params.append(value)
             row_sql.append("(" + ",".join(cells) + ")")
-        cols = ",".join(self.quote(c) for c in columns)
-        sql = f"INSERT INTO {self.table_ref(schema, table)} ({cols}) VALUES " + ",".join(row_sql)
-        sql += self.on_duplicate_sql(on_duplicate, columns, primary_key)
-        return sql, params
+        return head + ",".join(row_sql) + tail, params
 
     def default_cell(self, attr: Attribute) -> str:
         return "DEFAULT"
@@ -558,8 +494,21 @@ class Backend(ABC):
             return values
         return [self.to_driver(attr, v) for v in values]
 
+    #: kinds whose fetched values the driver already gives as the Python values of spec 02
+    decoded_kinds: frozenset[str] = frozenset()
+
+    def fetched_as_is(self, attr: Attribute) -> bool:
+        """Whether :meth:`from_driver` returns a column of ``attr`` unchanged (then a fetch
+        need not touch its values)."""
+        spec = attr.type
+        if spec.kind == T.FLOAT and spec.bits == 32:
+            return False  # float32 and the native float read as their shortest decimal
+        return spec.kind in self.decoded_kinds
+
     def from_driver(self, attr: Attribute, values: list[Any]) -> list[Any]:
         """Convert one fetched column (non-NULL values and None) to the Python types of spec 02."""
+        if self.fetched_as_is(attr):
+            return values
         kind = attr.type.kind
         if kind == T.FLOAT and attr.type.bits == 32:  # float32 and the native float
             return shortest_float32_column(values)

@@ -422,6 +422,13 @@ class MySQLBackend(Backend):
         | {T.CHAR, T.VARCHAR, T.TEXT, T.ENUM}
     )
 
+    # PyMySQL gives ints, floats, Decimals, str (CHAR without its pad), bytes, dates,
+    # datetimes and timedeltas; bool (tinyint), uuid (binary) and json (text) need decoding
+    decoded_kinds = frozenset(
+        {T.INT, T.FLOAT, T.DECIMAL, T.BYTES, T.DATE, T.DATETIME, T.TIME, T.YEAR}
+        | {T.CHAR, T.VARCHAR, T.TEXT, T.ENUM}
+    )
+
     def to_driver_column(self, attr: Attribute, values: list[Any]) -> list[Any]:
         if attr.type.kind == T.FLOAT and not any(
             type(v) is float and math.isinf(v) for v in values

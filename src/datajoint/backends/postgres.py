@@ -10,8 +10,6 @@ bound on the server with binary results instead. Catalog reading lives in
 from __future__ import annotations
 
 import datetime
-import hashlib
-import re
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -25,7 +23,9 @@ from .._optional import lazy_module
 from ..heading import Attribute, ForeignKey, Index
 from . import alter_sql, tls
 from . import postgres_catalog as catalog
+from . import postgres_ddl as ddl
 from .base import DEFAULT, AlterChange, Backend, ConnectionInfo, TableInfo
+from .postgres_ddl import enum_type_name
 
 if TYPE_CHECKING:
     import sqlglot.errors as sqlglot_errors
@@ -73,20 +73,6 @@ _SQLSTATES: dict[str, type[errors.DataJointError]] = {
     "54011": errors.QueryError,
 }
 
-# (bits, unsigned) → (column type, lowest, highest); bounds None: the type's own range
-_INT_TYPES: dict[tuple[int, bool], tuple[str, int | None, int | None]] = {
-    (8, False): ("smallint", -128, 127),
-    (16, False): ("smallint", None, None),
-    (24, False): ("integer", -8388608, 8388607),
-    (32, False): ("integer", None, None),
-    (64, False): ("bigint", None, None),
-    (8, True): ("smallint", 0, 255),
-    (16, True): ("integer", 0, 65535),
-    (24, True): ("integer", 0, 16777215),
-    (32, True): ("bigint", 0, 4294967295),
-    (64, True): ("numeric(20,0)", 0, 18446744073709551615),
-}
-
 # libpq connection parameters accepted from a ``use_tls`` dict (MySQL-style keys mapped)
 _TLS_KEYS = {
     "ca": "sslrootcert",
@@ -100,24 +86,13 @@ _TLS_KEYS = {
     "sslmode": "sslmode",
 }
 
-_MARKER = re.compile(r"^:([^:]+):", re.DOTALL)
-_ENUM_REF = re.compile(r'^"((?:[^"]|"")+)"\."(enum_[0-9a-f]{8})"$')
-
-
-def enum_type_name(values: Sequence[str]) -> str:
-    """``enum_<h>``: h = first 8 hex digits of the MD5 of the values joined by ``_``.
-
-    The values are hashed in declared order (spec 01 §7.4).
-    """
-    digest = hashlib.md5("_".join(values).encode(), usedforsecurity=False).hexdigest()
-    return "enum_" + digest[:8]
-
 
 def _identity(text: str) -> str:
     return text
 
 
 _VALUES_MIN_ROWS = 20  # composite-key IN lists at least this long become a VALUES semi-join
+_MAX_BOUND = 30000  # values bound on the server per statement (the protocol allows 65535)
 _COPY_MIN_ROWS = 100  # below this, a multi-row INSERT is as fast (one round trip fewer)
 
 
@@ -221,6 +196,7 @@ class PostgresBackend(Backend):
         *,
         on_duplicate: str | None = None,
         primary_key: Sequence[str] = (),
+        defaults: bool = True,
     ) -> tuple[str, list[Any]]:
         """A plain bulk insert (no duplicate handling, no default cells) is a ``COPY … FROM
         STDIN``: about ten times faster than a multi-row INSERT, with the same errors. Rows
@@ -234,11 +210,11 @@ class PostgresBackend(Backend):
         if (
             len(rows) < _COPY_MIN_ROWS
             or on_duplicate is not None
-            or any(v is DEFAULT for row in rows for v in row)
+            or (defaults and any(v is DEFAULT for row in rows for v in row))
         ):
             return super().insert_sql(
                 schema, table, columns, rows, attributes,
-                on_duplicate=on_duplicate, primary_key=primary_key,
+                on_duplicate=on_duplicate, primary_key=primary_key, defaults=defaults,
             )  # fmt: skip
         cols = ",".join(self.quote(c) for c in columns)
         sql = _Copy(f"COPY {self.table_ref(schema, table)} ({cols}) FROM STDIN")
@@ -264,9 +240,9 @@ class PostgresBackend(Backend):
         return exp.In(this=exp.Tuple(expressions=columns), query=exp.Subquery(this=subquery))
 
     def fetch_sql(self, sql: str, attributes: Sequence[Attribute]) -> str:
-        """A SELECT of ``bytea`` columns asks for binary results when every selected column
-        loads the same from binary."""
-        if any(a.type.kind == T.BYTES for a in attributes) and all(
+        """A SELECT asks for binary results (psycopg loads them faster than text, bytea four
+        times faster) when every selected column loads the same from binary."""
+        if all(
             a.type.kind in _BINARY_KINDS
             or (
                 a.type.kind == T.TEXT and a.expression is None and a.type.native_name in _TEXT_TYPES
@@ -277,7 +253,7 @@ class PostgresBackend(Backend):
         return sql
 
     def execute(self, driver_conn: Any, sql: str, args: Sequence[Any] | None) -> Any:
-        if isinstance(sql, _Binary):
+        if isinstance(sql, _Binary) and (args is None or len(args) <= _MAX_BOUND):
             cursor = psycopg.Cursor(driver_conn)
             params = None if args is None else args if isinstance(args, Mapping) else tuple(args)
             cursor.execute(sql, params, binary=True)
@@ -412,7 +388,7 @@ class PostgresBackend(Backend):
         spec = attr.type
         kind = spec.kind
         if kind == T.INT:
-            sql = _INT_TYPES.get((spec.bits or 32, spec.unsigned), ("bigint", None, None))[0]
+            sql = ddl.INT_TYPES.get((spec.bits or 32, spec.unsigned), ("bigint", None, None))[0]
             return "bigint" if spec.autoincrement and sql.startswith("numeric") else sql
         if kind == T.FLOAT:
             # native ``real`` is single precision on PostgreSQL (a double on MySQL)
@@ -451,63 +427,7 @@ class PostgresBackend(Backend):
     def bool_literal(self, value: bool) -> str:
         return "TRUE" if value else "FALSE"
 
-    def _check(self, attr: Attribute) -> str:
-        """The CHECK clause that keeps an integer in its declared range ('' if none needed)."""
-        spec = attr.type
-        if spec.kind != T.INT:
-            return ""
-        _, lo, hi = _INT_TYPES.get((spec.bits or 32, spec.unsigned), ("", None, None))
-        if lo is None or hi is None:
-            return ""
-        return f"CHECK ({self.quote(attr.name)} BETWEEN {lo} AND {hi})"
-
-    def _column_sql(self, attr: Attribute) -> str:
-        parts = [self.quote(attr.name), attr.sql_type or self.column_type(attr, "")]
-        if attr.autoincrement:
-            parts.append("GENERATED BY DEFAULT AS IDENTITY")
-        else:
-            parts.append(self.default_sql(attr))
-        check = self._check(attr)
-        if check:
-            parts.append(check)
-        return " ".join(parts)
-
-    @staticmethod
-    def stored_comment(attr: Attribute) -> str:
-        """The column comment; a native type gets the marker ``:<declared>:`` (spec 02 §4).
-
-        ``auto_increment`` is left out of the marker (the identity column carries it), so
-        that columns inheriting the marker through a foreign key are not auto-incremented.
-        """
-        comment = attr.comment
-        spec = attr.type
-        if spec.core or spec.native_name is None or _MARKER.match(comment):
-            return comment
-        declared = re.sub(r"\s+auto_increment$", "", spec.declared, flags=re.IGNORECASE)
-        if spec.native_name == "serial":
-            declared = "bigint"
-        return f":{declared}:{comment}"
-
-    def _enum_sql(self, attr: Attribute) -> str | None:
-        """The idempotent CREATE TYPE of an enum column's type (None: not one of ours)."""
-        m = _ENUM_REF.match(attr.sql_type)
-        if m is None or not attr.type.values:
-            return None
-        ref = f'"{m.group(1)}"."{m.group(2)}"'
-        members = ", ".join(self.quote_string(v) for v in attr.type.values)
-        tag = "$dj$"
-        while tag in members:
-            tag = tag[:-1] + "_$"
-        return (
-            f"DO {tag} BEGIN CREATE TYPE {ref} AS ENUM ({members}); "
-            f"EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END {tag}"
-        )
-
-    def _index_sql(self, ref: str, table: str, parts: Sequence[str], kind: str) -> str:
-        name = self.quote(catalog.index_name(table, parts, kind))
-        cols = ", ".join(p if p.startswith("(") else self.quote(p) for p in parts)
-        unique = "UNIQUE " if kind == "unique" else ""
-        return f"CREATE {unique}INDEX IF NOT EXISTS {name} ON {ref} ({cols})"
+    stored_comment = staticmethod(ddl.stored_comment)
 
     def create_table_sql(
         self,
@@ -520,42 +440,13 @@ class PostgresBackend(Backend):
         comment: str,
     ) -> list[str]:
         """Enum types, CREATE TABLE, indexes, foreign-key support indexes, comments."""
-        ref = self.table_ref(schema, table)
-        statements: list[str] = []
-        for attr in attributes:
-            if attr.type.kind == T.ENUM:
-                sql = self._enum_sql(attr)
-                if sql is not None and sql not in statements:
-                    statements.append(sql)
-        lines = [self._column_sql(a) for a in attributes]
-        if primary_key:
-            lines.append("PRIMARY KEY (" + ", ".join(self.quote(k) for k in primary_key) + ")")
-        for fk in foreign_keys:
-            cols = ", ".join(self.quote(c) for c in fk.columns)
-            refs = ", ".join(self.quote(c) for c in fk.ref_columns)
-            lines.append(
-                f"FOREIGN KEY ({cols}) REFERENCES {self.table_ref(*fk.parent)} ({refs})"
-                " ON UPDATE CASCADE ON DELETE RESTRICT"
-            )
-        statements.append(f"CREATE TABLE IF NOT EXISTS {ref} (\n  " + ",\n  ".join(lines) + "\n)")
-        for index in indexes:
-            kind = "unique" if index.unique else "index"
-            statements.append(self._index_sql(ref, table, index.parts, kind))
-        for support in catalog.fk_support_columns(primary_key, foreign_keys, indexes):
-            statements.append(self._index_sql(ref, table, support, "fk"))
-        if comment:
-            statements.append(f"COMMENT ON TABLE {ref} IS {self.quote_string(comment)}")
-        for attr in attributes:
-            text = self.stored_comment(attr)
-            if text:
-                statements.append(
-                    f"COMMENT ON COLUMN {ref}.{self.quote(attr.name)} IS {self.quote_string(text)}"
-                )
-        return statements
+        return ddl.create_table_sql(
+            self, schema, table, attributes, primary_key, foreign_keys, indexes, comment
+        )
 
     # ---------------------------------------------------------------- catalog
     def classify(self, sql_type: str) -> T.TypeSpec:
-        if _ENUM_REF.match(sql_type):
+        if ddl.ENUM_REF.match(sql_type):
             return T.TypeSpec(sql_type, T.ENUM, False, native_name="enum")
         return super().classify(sql_type)
 
@@ -622,6 +513,23 @@ class PostgresBackend(Backend):
         ):
             return (datetime.datetime.min + value).time()
         return value
+
+    # psycopg gives the Python values (jsonb parsed); bpchar keeps its pad, time is a
+    # datetime.time (a timedelta is wanted)
+    decoded_kinds = frozenset(
+        {T.INT, T.FLOAT, T.DECIMAL, T.BOOL, T.UUID, T.JSON, T.BYTES, T.DATE, T.DATETIME, T.YEAR}
+        | {T.VARCHAR, T.TEXT, T.ENUM}
+    )
+
+    def fetched_as_is(self, attr: Attribute) -> bool:
+        spec = attr.type
+        if spec.kind == T.INT and (
+            (spec.unsigned and spec.bits == 64) or "numeric" in attr.sql_type
+        ):
+            return False  # uint64 is numeric(20,0): Decimal
+        if spec.kind == T.DATETIME and "with time zone" in attr.sql_type.lower():
+            return False  # aware datetimes are made naive
+        return super().fetched_as_is(attr)
 
     def from_driver(self, attr: Attribute, values: list[Any]) -> list[Any]:
         kind = attr.type.kind

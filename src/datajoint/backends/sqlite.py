@@ -22,7 +22,8 @@ from .. import types as T
 from .._optional import lazy_module
 from ..heading import Attribute, ForeignKey, Index
 from . import alter_sql, sqlite_functions, sqlite_text
-from .base import AlterChange, Backend, ColumnInfo, ConnectionInfo, TableInfo
+from . import sqlite_catalog as catalog
+from .base import AlterChange, Backend, ConnectionInfo, TableInfo
 
 if TYPE_CHECKING:
     from sqlglot import exp
@@ -107,25 +108,56 @@ class SQLiteBackend(Backend):
                 conn.execute(ddl)
         return conn
 
-    def closes_before_fork(self, info: ConnectionInfo) -> bool:
-        # SQLite forbids carrying a connection across fork(); an in-memory database is
-        # private to its process and would be lost by closing it
-        return info.path != ":memory:"
-
     def execute(self, driver_conn: Any, sql: str, args: Sequence[Any] | None) -> Any:
         cursor = driver_conn.cursor()
         if args is None:
             cursor.execute(sql)
+        elif args and type(args[0]) is tuple:  # rows of a one-row statement (insert_sql)
+            # all rows or none, as with one multi-row INSERT
+            cursor.execute("SAVEPOINT dj_rows")
+            try:
+                cursor.executemany(self._qmark_of(sql), args)
+            except BaseException:
+                cursor.execute("ROLLBACK TO dj_rows")
+                cursor.execute("RELEASE dj_rows")
+                raise
+            cursor.execute("RELEASE dj_rows")
         else:
-            qmark = self._qmark.get(sql)
-            if qmark is None:
-                # format paramstyle → qmark: ``%%`` is a literal ``%``, ``%s`` a placeholder
-                qmark = "%".join(part.replace("%s", "?") for part in sql.split("%%"))
-                if len(self._qmark) >= 1000:
-                    self._qmark.clear()
-                self._qmark[sql] = qmark
-            cursor.execute(qmark, tuple(args))
+            cursor.execute(self._qmark_of(sql), tuple(args))
         return cursor
+
+    def _qmark_of(self, sql: str) -> str:
+        """``sql`` in the qmark paramstyle: ``%%`` is a literal ``%``, ``%s`` a placeholder."""
+        qmark = self._qmark.get(sql)
+        if qmark is None:
+            qmark = "%".join(part.replace("%s", "?") for part in sql.split("%%"))
+            if len(self._qmark) >= 1000:
+                self._qmark.clear()
+            self._qmark[sql] = qmark
+        return qmark
+
+    def insert_sql(
+        self,
+        schema: str,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        attributes: Sequence[Attribute],
+        *,
+        on_duplicate: str | None = None,
+        primary_key: Sequence[str] = (),
+        defaults: bool = True,
+    ) -> tuple[str, list[Any]]:
+        """Rows without default cells: a one-row INSERT run for each row (executemany), which
+        SQLite prepares once."""
+        one = rows[:1] if not defaults and len(rows) > 1 else rows
+        sql, params = super().insert_sql(
+            schema, table, columns, one, attributes,
+            on_duplicate=on_duplicate, primary_key=primary_key, defaults=defaults,
+        )  # fmt: skip
+        if one is rows:
+            return sql, params
+        return sql, list(rows) if type(rows[0]) is tuple else [tuple(r) for r in rows]
 
     def recover_statement(self, driver_conn: Any, exc: BaseException, guarded: bool) -> bool:
         # SQLite rolls the whole transaction back after some errors (full disk, I/O errors,
@@ -396,92 +428,7 @@ class SQLiteBackend(Backend):
     def load_catalog(
         self, query: Any, schema: str, table: str | None = None
     ) -> dict[str, TableInfo]:
-        prefix = schema + "."
-        n = len(prefix)
-        scope_args: tuple[Any, ...]
-        only_args: tuple[str, ...]
-        if table is None:
-            scope, scope_args = "m.type = 'table' AND substr(m.name, 1, %s) = %s", (n, prefix)
-            only, only_args = "", ()
-        else:
-            scope, scope_args = "m.type = 'table' AND m.name = %s", (prefix + table,)
-            only, only_args = " AND table_name = %s", (table,)
-        tables: dict[str, TableInfo] = {}
-        autoincrement: set[str] = set()
-        meta: dict[tuple[str, str], tuple[str, str]] = {}
-        table_comments: dict[str, str] = {}
-        for t, c, comment, native in query(  # column and table comments in one statement
-            'SELECT table_name, column_name, comment, native_type FROM "~columns" '
-            f"WHERE schema_name = %s{only} UNION ALL "
-            f'SELECT table_name, NULL, comment, NULL FROM "~tables" WHERE schema_name = %s{only}',
-            (schema, *only_args, schema, *only_args),
-        ).fetchall():
-            if c is None:
-                table_comments[t] = comment
-            else:
-                meta[(t, c)] = (comment, native)
-        pk_pos: dict[str, list[tuple[int, str]]] = {}
-        for tname, table_sql, col, ctype, notnull, default, pk in query(
-            'SELECT m.name, m.sql, p.name, p.type, p."notnull", p.dflt_value, p.pk '
-            f"FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE {scope} "
-            "ORDER BY m.name, p.cid",
-            scope_args,
-        ).fetchall():
-            t = tname[n:]
-            if t not in tables:
-                tables[t] = TableInfo(schema=schema, name=t, comment=table_comments.get(t, ""))
-                if "AUTOINCREMENT" in (table_sql or "").upper():
-                    autoincrement.add(t)
-            comment, native = meta.get((t, col), ("", ""))
-            info = tables[t]
-            autoinc = bool(pk) and t in autoincrement
-            info.columns.append(
-                ColumnInfo(
-                    name=col,
-                    sql_type=native or ctype.lower(),
-                    nullable=not notnull and not pk,
-                    default=sqlite_text.unquote_default(default),
-                    comment=comment,
-                    autoincrement=autoinc,
-                )
-            )
-            if pk:
-                pk_pos.setdefault(t, []).append((pk, col))
-        for t, cols in pk_pos.items():
-            tables[t].primary_key = [c for _, c in sorted(cols)]
-        fks: dict[tuple[str, int], dict[str, Any]] = {}
-        for tname, fid, _seq, parent, frm, to in query(
-            'SELECT m.name, f.id, f.seq, f."table", f."from", f."to" FROM sqlite_master m '
-            f"JOIN pragma_foreign_key_list(m.name) f WHERE {scope} ORDER BY m.name, f.id, f.seq",
-            scope_args,
-        ).fetchall():
-            entry = fks.setdefault((tname[n:], fid), {"parent": parent, "cols": [], "refs": []})
-            entry["cols"].append(frm)
-            entry["refs"].append(to)
-        for (t, _), entry in sorted(fks.items(), key=lambda kv: (kv[0][0], -kv[0][1])):
-            pschema, ptable = entry["parent"].split(".", 1)
-            tables[t].foreign_keys.append(
-                ForeignKey(tuple(entry["cols"]), (pschema, ptable), tuple(entry["refs"]))
-            )
-        idx: dict[tuple[str, str], dict[str, Any]] = {}
-        for tname, iname, unique, _origin, _seqno, col, index_sql in query(
-            'SELECT m.name, il.name, il."unique", il.origin, ii.seqno, ii.name, '
-            "(SELECT x.sql FROM sqlite_master x WHERE x.name = il.name) "
-            "FROM sqlite_master m JOIN pragma_index_list(m.name) il "
-            "JOIN pragma_index_info(il.name) ii "
-            f"WHERE {scope} AND il.origin = 'c' ORDER BY m.name, il.name, ii.seqno",
-            scope_args,
-        ).fetchall():
-            entry = idx.setdefault(
-                (tname[n:], iname), {"unique": bool(unique), "parts": [], "sql": index_sql}
-            )
-            entry["parts"].append(col)
-        for (t, iname), entry in sorted(idx.items()):
-            parts = entry["parts"]
-            if None in parts:  # an expression part: read the parts back from the index's SQL
-                parts = sqlite_text.index_parts(entry["sql"])
-            tables[t].indexes.append(Index(tuple(parts), entry["unique"], iname))
-        return tables
+        return catalog.load_catalog(query, schema, table)
 
     def alter_table_sql(
         self,
@@ -534,11 +481,13 @@ class SQLiteBackend(Backend):
 
     # ---------------------------------------------------------------- values
     driver_passthrough = frozenset({T.FLOAT, T.VARCHAR, T.TEXT, T.ENUM, T.BYTES, T.JSON, T.YEAR})
+    # INT and REAL affinity columns give int and float; text and blobs come back as stored
+    decoded_kinds = frozenset({T.INT, T.FLOAT, T.CHAR, T.VARCHAR, T.TEXT, T.ENUM, T.BYTES, T.YEAR})
 
     def to_driver_column(self, attr: Attribute, values: list[Any]) -> list[Any]:
         if (
             attr.type.kind == T.INT
-            and all(type(v) is int for v in values)
+            and set(map(type, values)) <= {int}
             and (not values or (min(values) >= _INT64_MIN and max(values) <= _INT64_MAX))
         ):
             return values

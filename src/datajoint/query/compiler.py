@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import functools
 import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, cast
@@ -23,12 +24,14 @@ from .nodes import COMPUTED_TYPE, Computed, JoinSource, JsonPath, UnionSource
 from .shape import DOCUMENT, NULL, NUMBER, Shape, equality_value, missing, shape_of
 
 if TYPE_CHECKING:
+    import sqlglot
     from sqlglot import exp
 
     from ..backends import fragments
     from ..heading import Attribute
 else:  # sqlglot loads when the first query is compiled, not at import
     exp = lazy_module("sqlglot.expressions")
+    sqlglot = lazy_module("sqlglot")
     fragments = lazy_module("datajoint.backends.fragments")
 
 _TOKEN = re.compile(r":(djp\d+)\b|%\((djp\d+)\)s")
@@ -140,6 +143,7 @@ class Compiler:
     ) -> list[exp.Ordered]:
         by_origin = {origin: name for name, origin in query._columns if name in selected}
         source = query._source_heading
+        small = _nulls_are_small(self.backend.sqlglot_dialect)
         items: list[exp.Ordered] = []
         for o, desc in order:
             column = _col(by_origin[o]) if o in by_origin else self.origin(o, query)
@@ -147,8 +151,12 @@ class Compiler:
             if attr is not None and attr.type.kind == ENUM and attr.type.values:
                 # enums sort in declaration order (as MySQL and PostgreSQL do)
                 column = fragments.enum_order(self.backend, column, attr.type.values) or column
-            # NULL sorts as the smallest value on every backend
-            items.append(exp.Ordered(this=column, desc=desc, nulls_first=not desc))
+            # NULL sorts as the smallest value on every backend; a column that is never NULL
+            # keeps the backend's own order, which its indexes serve (no sort on PostgreSQL)
+            out = query.heading.get(by_origin[o]) if o in by_origin else None
+            never_null = isinstance(o, str) and out is not None and not out.nullable
+            nulls_first = (not desc) if small or not never_null else desc
+            items.append(exp.Ordered(this=column, desc=desc, nulls_first=nulls_first))
         return items
 
     def select(
@@ -341,6 +349,12 @@ class Compiler:
         )
         probe = exp.select(exp.Literal.number(1)).from_(inner.subquery(outer)).where(match)
         return exp.not_(exp.Exists(this=probe))
+
+
+@functools.cache
+def _nulls_are_small(dialect: str) -> bool:
+    """Whether NULL sorts first in ascending order on this sqlglot dialect."""
+    return bool(sqlglot.Dialect.get_or_raise(dialect).NULL_ORDERING == "nulls_are_small")
 
 
 def _cached(

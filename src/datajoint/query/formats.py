@@ -8,17 +8,43 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
+from .. import types as T
 from .._optional import require
 
 
 def to_pandas(query: Any, columns: dict[str, list[Any]]) -> Any:
-    """A DataFrame indexed by the primary key; empty results keep their columns."""
+    """A DataFrame indexed by the primary key; empty results keep their columns.
+
+    The frame equals ``DataFrame(columns).set_index(primary_key)``; it is built from the
+    index and typed arrays of the number columns, which spares pandas its type inference.
+    """
     pd = require("pandas", "pandas")
-    frame = pd.DataFrame(columns, columns=list(columns))
-    pk = query.heading.primary_key
-    if pk:
-        frame = frame.set_index(pk)
-    return frame
+    heading = query.heading
+    pk = heading.primary_key
+    data = {name: _typed(heading[name], values) for name, values in columns.items()}
+    if not pk or not all(len(data[k]) for k in pk if k in data) or not set(pk) <= set(data):
+        frame = pd.DataFrame(data, columns=list(columns))
+        return frame.set_index(pk) if pk else frame
+    if len(pk) == 1:
+        index = pd.Index(data[pk[0]], name=pk[0])
+    else:
+        index = pd.MultiIndex.from_arrays([data[k] for k in pk], names=pk)
+    rest = [name for name in columns if name not in pk]
+    return pd.DataFrame({name: data[name] for name in rest}, index=index, columns=rest)
+
+
+def _typed(attr: Any, values: list[Any]) -> Any:
+    """A column of numbers that cannot be NULL as the numpy array pandas would infer from its
+    Python ints, floats or bools; any other column as it is."""
+    if attr.nullable or attr.codec is not None or attr.type.kind not in _NUMBER_KINDS:
+        return values
+    array = np.array(values)
+    return array if array.dtype.kind in "iufb" else values
+
+
+_NUMBER_KINDS = frozenset({T.INT, T.FLOAT, T.BOOL})
 
 
 def to_polars(query: Any, columns: dict[str, list[Any]]) -> Any:
@@ -28,6 +54,18 @@ def to_polars(query: Any, columns: dict[str, list[Any]]) -> Any:
 
 
 def to_arrow(query: Any, columns: dict[str, list[Any]]) -> Any:
-    """A pyarrow Table with one column per attribute."""
+    """A pyarrow Table with one column per attribute (uint64 typed: its values may exceed
+    what Arrow infers for Python ints)."""
     pa = require("pyarrow", "arrow")
-    return pa.table({name: pa.array(values) for name, values in columns.items()})
+    heading = query.heading
+    uint64 = {
+        n
+        for n in columns
+        if heading[n].type.kind == T.INT and heading[n].type.unsigned and heading[n].type.bits == 64
+    }
+    return pa.table(
+        {
+            name: pa.array(values, type=pa.uint64() if name in uint64 else None)
+            for name, values in columns.items()
+        }
+    )

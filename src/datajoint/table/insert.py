@@ -30,7 +30,8 @@ from ..heading import Attribute, Heading
 from ..query.compiler import compile_fetch
 from ..query.expression import is_expression
 from ..storage.stores import removing_on_failure
-from ..types import BYTES, JSON, TEXT, USE_DEFAULT, is_plain_column, is_plain_value, to_core_value
+from ..types import BYTES, JSON, TEXT, USE_DEFAULT, is_plain_column, to_core_value
+from .insert_columns import columns_of
 from .violations import SKIP_HINT, explain, in_context
 
 # at most this many bound values per statement (PostgreSQL allows 65535, SQLite 32766)
@@ -53,7 +54,8 @@ def recording_inserts() -> Iterator[set[tuple[str, str]]]:
         _INSERTED.reset(token)
 
 
-def _record(table: Any) -> None:
+def record_insert(table: Any) -> None:
+    """Note that ``table`` received rows (see :func:`recording_inserts`)."""
     inserted = _INSERTED.get()
     if inserted is not None:
         inserted.add((table.database, table.table_name))
@@ -124,57 +126,56 @@ def encode_row(
     row: dict[str, Any], fields: Sequence[str], heading: Heading, adapter: Any, table: Any
 ) -> list[Any]:
     """Values of ``fields`` of one row ready for the driver; USE_DEFAULT marks a default."""
-    rows = [row]
-    validate_codec_values([heading[name] for name in fields], rows)
-    return [encode_column(heading[name], rows, adapter, table)[0] for name in fields]
+    columns = {name: [value] for name, value in row.items()}
+    validate_codec_values([heading[name] for name in fields], columns)
+    return [encode_column(heading[name], columns, adapter, table)[0][0] for name in fields]
 
 
-def validate_codec_values(attrs: Sequence[Attribute], rows: list[dict[str, Any]]) -> None:
+def validate_codec_values(attrs: Sequence[Attribute], columns: dict[str, list[Any]]) -> None:
     """Run each codec attribute's ``validate`` on every value first, so that a bad value
     stops the insert before anything is encoded or written to a store (spec 02 §6.5)."""
     for attr in attrs:
         if attr.codec is not None:
-            name = attr.name
-            codec_columns.validate_values(attr.type, [row[name] for row in rows])
+            codec_columns.validate_values(attr.type, columns[attr.name])
 
 
-def key_contexts(attr: Attribute, rows: list[dict[str, Any]], table: Any) -> RowContexts:
-    """The key context codecs receive for ``rows``: table, field, config and primary key."""
-    first = rows[0] if rows else {}
+def key_contexts(attr: Attribute, columns: dict[str, list[Any]], table: Any) -> RowContexts:
+    """The key context codecs receive for the rows of ``columns``: table, field, config and
+    primary key."""
     base = {
         "_schema": table.database,
         "_table": table.table_name,
         "_field": attr.name,
         "_config": table.connection._config,
     }
-    keys = {k: [row[k] for row in rows] for k in table.heading.primary_key if k in first}
+    keys = {k: columns[k] for k in table.heading.primary_key if k in columns}
     return RowContexts(base, keys)
 
 
 def encode_column(
-    attr: Attribute, rows: list[dict[str, Any]], adapter: Any, table: Any
-) -> list[Any]:
-    """The values of one attribute in ``rows``, ready for the driver; USE_DEFAULT marks a
-    column default. Plain columns (e.g. ints in an int32 attribute) skip per-value work."""
+    attr: Attribute, columns: dict[str, list[Any]], adapter: Any, table: Any
+) -> tuple[list[Any], bool]:
+    """The values of one attribute, ready for the driver, and whether some are USE_DEFAULT
+    (the column default). Plain columns (e.g. ints in an int32 attribute) skip per-value work."""
     name = attr.name
-    values = [row[name] for row in rows]
+    values = columns[name]
     to_driver: Callable[[Attribute, list[Any]], list[Any]] = adapter.to_driver_column
     if attr.codec is not None:
-        values = codec_columns.encode_values(attr.type, values, key_contexts(attr, rows, table))
+        values = codec_columns.encode_values(attr.type, values, key_contexts(attr, columns, table))
         attr = attr.storage
     elif is_plain_column(attr.type, values):
-        return to_driver(attr, values)
+        return to_driver(attr, values), False
     spec = attr.type
     normalized = [to_core_value(spec, value, name) for value in values]
     present = [v for v in normalized if v is not USE_DEFAULT]
     if len(present) == len(normalized):
-        return to_driver(attr, normalized)
+        return to_driver(attr, normalized), False
     driven = iter(to_driver(attr, present))
-    return [v if v is USE_DEFAULT else next(driven) for v in normalized]
+    return [v if v is USE_DEFAULT else next(driven) for v in normalized], True
 
 
 def _fields_of(
-    first: dict[str, Any], heading: Heading, ignore_extra_fields: bool, table: str
+    first: Iterable[Any], heading: Heading, ignore_extra_fields: bool, table: str
 ) -> list[str]:
     visible = heading.attributes
     unknown = [n for n in first if n not in visible]
@@ -230,7 +231,15 @@ def insert(
                 "are copied by one INSERT … SELECT."
             )
         _insert_query(table, rows, mode, ignore_extra_fields)
-        _record(table)
+        record_insert(table)
+        return
+    given = columns_of(rows) if chunk_size is None else None
+    if given is not None:  # column by column: no dict per row
+        if given.count:
+            names = _fields_of(given.names, heading, ignore_extra_fields, table.table_name)
+            columns = {f: given.values[f] for f in names}
+            _send(table, connection, heading, names, columns, given.count, mode)
+            record_insert(table)
         return
     source = iter(normalize_rows(rows))
     positional_warned = False
@@ -264,72 +273,9 @@ def insert(
             mapped.append(m)
             index += 1
         assert fields is not None
-        _send(table, connection, heading, fields, mapped, mode)
-        _record(table)
-
-
-def insert1_prepared(table: Any, row: dict[str, Any]) -> bool:
-    """Insert one dict of plain values (ints in integer attributes, text in text attributes…)
-    through a statement prepared once per table and field names; False (nothing done) for any
-    other row, which :func:`insert` then handles."""
-    if table.auto_populated and not getattr(table, "_allow_insert", False):
-        return False  # insert() refuses it, with the explanation
-    plan = _row_plan(table, tuple(row))
-    values = None if plan is None else plan.bind(row)
-    if plan is None or values is None:
-        return False
-    try:
-        table.connection.query(plan.sql, values)
-    except (QueryError, ValueConversionError) as exc:
-        hint = SKIP_HINT if isinstance(exc, DuplicateError) else ""
-        raise explain(exc, table, list(row), [row], hint) from None
-    _record(table)
-    return True
-
-
-@dataclass(frozen=True)
-class _RowPlan:
-    """The INSERT of one row of given field names, and how each value reaches the driver."""
-
-    sql: str
-    columns: tuple[tuple[str, Attribute, bool], ...]  # (name, attribute, driver passthrough)
-    adapter: Any
-
-    def bind(self, row: dict[str, Any]) -> list[Any] | None:
-        """The driver values of ``row``, or None when one needs normalizing or a default."""
-        values = []
-        for name, attr, passthrough in self.columns:
-            value = row[name]
-            if not is_plain_value(attr.type, value):
-                return None
-            values.append(value if passthrough else self.adapter.to_driver(attr, value))
-        return values
-
-
-def _row_plan(table: Any, names: tuple[str, ...]) -> _RowPlan | None:
-    heading = table.heading
-    statements = table.connection.catalog.statements
-    key = ("insert1", id(heading), names)
-    hit = statements.get(key)
-    if hit is not None:
-        plan: _RowPlan | None = hit[0]
-        return plan
-    attributes = heading.attributes
-    plan = None
-    if names and all(name in attributes for name in names):
-        attrs = [attributes[name] for name in names]
-        adapter = table.connection.adapter
-        sql, _ = adapter.insert_sql(
-            table.database, table.table_name, names, [[None] * len(names)], attrs
-        )
-        columns = tuple(
-            (a.name, a, a.codec is None and a.type.kind in adapter.driver_passthrough)
-            for a in attrs
-        )
-        if all(a.codec is None for a in attrs):
-            plan = _RowPlan(sql, columns, adapter)
-    statements[key] = (plan, heading)  # the heading stays alive while its id is a key
-    return plan
+        values = {f: [m[f] for m in mapped] for f in fields}
+        _send(table, connection, heading, fields, values, len(mapped), mode)
+        record_insert(table)
 
 
 def _send(
@@ -337,12 +283,14 @@ def _send(
     connection: Any,
     heading: Heading,
     fields: list[str],
-    rows: list[dict[str, Any]],
+    columns: dict[str, list[Any]],
+    count: int,
     mode: str | None,
 ) -> None:
+    """INSERT ``count`` rows given as one list of values per field."""
     # objects written to stores while encoding are removed if the batch is not inserted
     with removing_on_failure():
-        _encode_and_send(table, connection, heading, fields, rows, mode)
+        _encode_and_send(table, connection, heading, fields, columns, count, mode)
 
 
 def _encode_and_send(
@@ -350,7 +298,8 @@ def _encode_and_send(
     connection: Any,
     heading: Heading,
     fields: list[str],
-    rows: list[dict[str, Any]],
+    columns: dict[str, list[Any]],
+    count: int,
     mode: str | None,
 ) -> None:
     adapter = connection.adapter
@@ -366,22 +315,23 @@ def _encode_and_send(
                 f"Cannot insert empty row into `{name}`: attributes {', '.join(required)} "
                 "require values."
             )
-        statements = [(adapter.insert_default_row_sql(schema, name), None)] * len(rows)
+        statements = [(adapter.insert_default_row_sql(schema, name), None)] * count
     else:
         if mode == "replace":
-            rows = _last_per_key(rows, heading.all_primary_key)
+            columns, count = _last_per_key(columns, count, heading.all_primary_key)
             # the stored row must equal a fresh insert: attributes not given take defaults
             rest = [a.name for a in heading.all_attributes if a.name not in fields]
             fields = fields + [n for n in rest if not heading[n].autoincrement]
-            rows = [{**dict.fromkeys(rest), **r} for r in rows]
+            columns = {**dict.fromkeys(rest, [None] * count), **columns}
         attrs = [heading[f] for f in fields]
-        validate_codec_values(attrs, rows)
+        validate_codec_values(attrs, columns)
         # codecs encode here; in-store codecs write their objects before the INSERT below
         try:
-            columns = [encode_column(a, rows, adapter, table) for a in attrs]
+            encoded = [encode_column(a, columns, adapter, table) for a in attrs]
         except (ValueConversionError, SerializationError) as exc:
-            raise in_context(exc, table, fields, rows) from None
-        encoded = list(zip(*columns, strict=True))
+            raise in_context(exc, table, fields, _row_dicts(fields, columns)) from None
+        defaults = any(has_default for _, has_default in encoded)
+        rows = list(zip(*[values for values, _ in encoded], strict=True))
         per_statement = max(1, MAX_PARAMS // max(1, len(fields)))
         sized = [i for i, a in enumerate(attrs) if a.storage.type.kind in _LARGE_KINDS]
         statements = [
@@ -389,13 +339,14 @@ def _encode_and_send(
                 schema,
                 name,
                 fields,
-                encoded[start:stop],
+                rows[start:stop],
                 [a.storage for a in attrs],
                 on_duplicate=mode,
                 primary_key=heading.all_primary_key,
+                defaults=defaults,
             )
             for start, stop in _statement_bounds(
-                encoded, per_statement, sized, adapter.max_statement_bytes
+                rows, per_statement, sized, adapter.max_statement_bytes
             )
         ]
     try:
@@ -408,7 +359,13 @@ def _encode_and_send(
                 connection.query(sql, params)
     except (QueryError, ValueConversionError) as exc:
         hint = SKIP_HINT if isinstance(exc, DuplicateError) else ""
-        raise explain(exc, table, fields, rows, hint) from None
+        raise explain(exc, table, fields, _row_dicts(fields, columns), hint) from None
+
+
+def _row_dicts(fields: list[str], columns: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    """The rows of ``columns`` as dicts (to explain an error)."""
+    values = [columns[f] for f in fields]
+    return [dict(zip(fields, row, strict=True)) for row in zip(*values, strict=True)]
 
 
 _LARGE_KINDS = frozenset({BYTES, JSON, TEXT})
@@ -435,16 +392,23 @@ def _statement_bounds(
         yield start, len(rows)
 
 
-def _last_per_key(rows: list[dict[str, Any]], key: list[str]) -> list[dict[str, Any]]:
+def _last_per_key(
+    columns: dict[str, list[Any]], count: int, key: list[str]
+) -> tuple[dict[str, list[Any]], int]:
     """With ``replace``, a key repeated within one batch: the last row wins on every backend
     (PostgreSQL's upsert refuses to touch a row twice in one statement)."""
-    if not key or not all(k in rows[0] for k in key):
-        return rows
+    if not key or not all(k in columns for k in key):
+        return columns, count
+    last: dict[tuple[Any, ...], int] = {}
     try:
-        last = {tuple(r[k] for k in key): r for r in rows}
+        for i, values in enumerate(zip(*[columns[k] for k in key], strict=True)):
+            last[values] = i  # a repeated key keeps its first place, takes the last row
     except TypeError:  # unhashable key values: leave the batch as given
-        return rows
-    return rows if len(last) == len(rows) else list(last.values())
+        return columns, count
+    if len(last) == count:
+        return columns, count
+    kept = list(last.values())
+    return {n: [values[i] for i in kept] for n, values in columns.items()}, len(kept)
 
 
 def insert_dataframe(table: Any, df: Any, index_as_pk: bool | None, **options: Any) -> None:

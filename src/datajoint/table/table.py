@@ -16,6 +16,7 @@ from ..query.expression import QueryExpression
 from ..storage.staged import StagedInsert
 from . import delete as _delete
 from . import insert as _insert
+from . import insert_one
 from . import navigation as _navigation
 from . import update as _update
 
@@ -239,7 +240,7 @@ class Table(QueryExpression, metaclass=TableMeta):
 
     def insert1(self, row: Any, **options: Any) -> None:
         """Insert one row."""
-        if options or type(row) is not dict or not _insert.insert1_prepared(self, row):
+        if options or type(row) is not dict or not insert_one.insert1_prepared(self, row):
             _insert.insert(self, (row,), **options)
 
     def insert_dataframe(self, df: Any, index_as_pk: bool | None = None, **options: Any) -> None:
