@@ -8,7 +8,9 @@ tiny, on SQLite to keep it working; timings are never asserted.
 
 ``--only stores`` runs the object-store workload (``benchmarks/stores.py``): 20 arrays of 8 MB
 through ``<blob@>`` and ``<npy@>`` into a local store, beside fsspec writing and reading the
-same bytes.
+same bytes. ``--only blobs`` runs the ``<blob>`` column workload (``benchmarks/blobs.py``):
+1,000 arrays of 10 KB and 20 arrays of 8 MB, beside the raw driver inserting and selecting the
+same serialized bytes.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import logging
 import tempfile
 import warnings
 
+from blobs import blobs
 from harness import Raw, connect, machine, table
 from stores import stores
 from workloads import Setup, bulk, bulk_fetch, per_call, schemas
@@ -35,10 +38,14 @@ def main() -> None:
         "--only",
         nargs="+",
         default=["per_call", "bulk", "schemas"],
-        help="workload groups: per_call, bulk, schemas, stores (object stores; not by default)",
+        help="workload groups: per_call, bulk, schemas, stores (object stores), blobs (<blob> "
+        "columns); the last two not by default",
     )
     parser.add_argument("--store-arrays", type=int, default=20, help="arrays of the stores case")
     parser.add_argument("--store-mb", type=int, default=8, help="MB per array of the stores case")
+    parser.add_argument("--blob-small", type=int, default=1000, help="10 KB arrays (blobs case)")
+    parser.add_argument("--blob-large", type=int, default=20, help="large arrays (blobs case)")
+    parser.add_argument("--blob-large-mb", type=int, default=8, help="MB per large array")
     args = parser.parse_args()
     logging.getLogger("datajoint").setLevel(logging.WARNING)
     warnings.simplefilter("ignore", UserWarning)  # no datajoint.json here
@@ -48,6 +55,9 @@ def main() -> None:
         "bulk_fetch": bulk_fetch,
         "schemas": schemas,
         "stores": lambda s: stores(s, args.store_arrays, args.store_mb),
+        "blobs": lambda s: blobs(
+            s, small=args.blob_small, large=args.blob_large, large_mb=args.blob_large_mb
+        ),
     }
     print(f"Machine: {machine()}; best of {args.repeat}\n")
     for backend in args.backend:

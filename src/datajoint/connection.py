@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import time
 import warnings
+import weakref
 from collections.abc import Iterator, Sequence
 from typing import Any, Literal
 
@@ -13,6 +15,7 @@ from . import errors, query_cache
 from .backends import get_backend
 from .backends.base import Backend, ConnectionInfo
 from .catalog import Catalog
+from .cursors import DictCursor
 from .dependencies import Dependencies
 from .settings import check_thread_safe
 from .settings import config as global_config
@@ -30,33 +33,6 @@ def _config_value(config: Any, key: str, default: Any = None) -> Any:
     except KeyError:
         return default
     return default if value is None else value
-
-
-class DictCursor:
-    """Wraps a DB-API cursor so rows come back as dicts."""
-
-    def __init__(self, cursor: Any) -> None:
-        self._cursor = cursor
-        self._names = [d[0] for d in cursor.description] if cursor.description else []
-
-    def _row(self, row: Sequence[Any] | None) -> dict[str, Any] | None:
-        return None if row is None else dict(zip(self._names, row, strict=False))
-
-    def fetchone(self) -> dict[str, Any] | None:
-        return self._row(self._cursor.fetchone())
-
-    def fetchall(self) -> list[dict[str, Any]]:
-        return [dict(zip(self._names, r, strict=False)) for r in self._cursor.fetchall()]
-
-    def fetchmany(self, size: int = 1) -> list[dict[str, Any]]:
-        return [dict(zip(self._names, r, strict=False)) for r in self._cursor.fetchmany(size)]
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        for row in self._cursor:
-            yield dict(zip(self._names, row, strict=False))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._cursor, name)
 
 
 class Connection:
@@ -144,6 +120,7 @@ class Connection:
         self._in_transaction = False
         self._doomed: BaseException | None = None  # the error that ended the open transaction
         self._guard_open = False  # a statement savepoint is set (see _execute_guarded)
+        self._suspended = False  # closed before a fork(); reopened on next use
         self._last_used = time.monotonic()
         self._savepoints = 0
         self._driver: Any = None
@@ -152,8 +129,28 @@ class Connection:
         self.statement_count = 0
         self._query_cache: str | None = None
         self.connect()
+        _live.add(self)
 
     # ---------------------------------------------------------------- lifecycle
+    def _suspend_for_fork(self) -> None:
+        """Close a driver connection that must not be carried across ``fork()``; the next
+        statement (in this process or the child) reopens it quietly."""
+        if (
+            self._driver is not None
+            and not self._in_transaction
+            and self.adapter.closes_before_fork(self._info)
+        ):
+            self.adapter.close(self._driver)
+            self._driver = None
+            self._suspended = True
+
+    def _resume(self) -> Any:
+        """The driver connection, reopened if it was closed for a fork."""
+        if self._driver is None and self._suspended:
+            self._suspended = False
+            self._driver = self.adapter.connect(self._info)
+        return self._driver
+
     def connect(self) -> None:
         """(Re)open the driver connection.
 
@@ -167,6 +164,7 @@ class Connection:
         self._in_transaction = False
         self._doomed = None
         self._guard_open = False
+        self._suspended = False
         self.connection_id = self.adapter.connection_id(self._driver)
         logger.info("DataJoint %s connected to %s", _VERSION, self._describe_target(), stacklevel=2)
 
@@ -211,14 +209,16 @@ class Connection:
 
     def ping(self) -> None:
         """Round trip to the server; raises LostConnectionError when it is dead."""
-        if self._driver is None or not self.adapter.ping(self._driver):
+        driver = self._resume()
+        if driver is None or not self.adapter.ping(driver):
             raise errors.LostConnectionError("Server connection lost")
 
     @property
     def is_connected(self) -> bool:
-        if self._driver is None:
+        driver = self._resume()
+        if driver is None:
             return False
-        if self.adapter.ping(self._driver):
+        if self.adapter.ping(driver):
             return True
         self.close()
         return False
@@ -311,7 +311,7 @@ class Connection:
             self.connect()
 
     def _execute(self, sql: str, args: Sequence[Any] | None, suppress_warnings: bool) -> Any:
-        driver = self._driver
+        driver = self._driver if self._driver is not None else self._resume()
         if driver is None:
             raise errors.LostConnectionError("Server connection lost", "connection is closed")
         self.statement_count += 1
@@ -539,6 +539,19 @@ def _unencodable(exc: UnicodeEncodeError) -> errors.ValueConversionError:
         "e.g. text.encode('utf-8', 'replace').decode('utf-8')."
     )
 
+
+_live: weakref.WeakSet[Connection] = weakref.WeakSet()
+
+
+def _close_before_fork() -> None:
+    """SQLite connections must not be carried across ``fork()``: the child would share the
+    parent's lock bookkeeping for the file and could write without holding the lock (lost
+    commits with several worker processes). Idle ones are closed and reopen on next use."""
+    for connection in list(_live):
+        connection._suspend_for_fork()
+
+
+os.register_at_fork(before=_close_before_fork)
 
 _singleton: Connection | None = None
 

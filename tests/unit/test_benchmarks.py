@@ -49,19 +49,22 @@ def test_benchmark_suite_runs_every_case() -> None:
     assert any(c.startswith("load 36 tables, fresh process (after import)") for c in rows)
 
 
-BLOBS = Path(__file__).parents[2] / "benchmarks" / "blobs.py"
-
-
-def test_blob_benchmark_runs_both_workloads() -> None:
-    args = ["--backend", "sqlite", "--small", "5", "--large", "2", "--large-mb", "1"]
+def test_blob_workload_runs_both_sizes() -> None:
+    args = ["--only", "blobs", "--blob-small", "5", "--blob-large", "2", "--blob-large-mb", "1"]
     out = subprocess.run(
-        [sys.executable, str(BLOBS), *args, "--repeat", "1"],
+        [sys.executable, str(BENCH), *args, "--repeat", "1"],
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert out.returncode == 0, out.stderr
-    lines = out.stdout.splitlines()
-    assert any(line.startswith("5 arrays of 10 KB") for line in lines)
-    assert any(line.startswith("2 arrays of 1 MB") for line in lines)
-    assert sum("raw driver" in line and "ratio" in line for line in lines) == 4
+    rows = {
+        line.split("|")[1].strip(): [cell.strip() for cell in line.split("|")[2:-1]]
+        for line in out.stdout.splitlines()
+        if line.startswith("| ") and not line.startswith("| sqlite")
+    }
+    for size in ("5 x 10 KB", "2 x 1 MB"):
+        for case in ("insert", "fetch"):
+            _, raw, ratio, _ = rows[f"{case} {size} arrays (<blob>)"]
+            assert raw.endswith("ms") and ratio.endswith("x")
+        assert f"blob format alone, one thread: pack {size}" in rows

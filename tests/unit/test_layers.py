@@ -30,6 +30,7 @@ LAYERS = {
     "backends": 3,
     "connection": 4,
     "query_cache": 4,
+    "cursors": 4,
     "catalog": 4,
     "dependencies": 4,
     "declare": 5,

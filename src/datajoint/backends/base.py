@@ -79,6 +79,10 @@ class Backend(ABC):
             return False
         return True
 
+    def closes_before_fork(self, info: ConnectionInfo) -> bool:
+        """Whether a connection must be closed before the process forks (reopened after)."""
+        return False
+
     def close(self, driver_conn: Any) -> None:
         try:
             driver_conn.close()

@@ -108,6 +108,11 @@ class SQLiteBackend(Backend):
                 conn.execute(ddl)
         return conn
 
+    def closes_before_fork(self, info: ConnectionInfo) -> bool:
+        # SQLite forbids carrying a connection across fork(); an in-memory database is
+        # private to its process and would be lost by closing it
+        return info.path != ":memory:"
+
     def execute(self, driver_conn: Any, sql: str, args: Sequence[Any] | None) -> Any:
         cursor = driver_conn.cursor()
         if args is None:

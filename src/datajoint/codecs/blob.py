@@ -1,16 +1,25 @@
 """``<blob>``: any Python value the blob format supports, serialized (spec 02 §7.1, spec 07).
 
-In-table ``<blob>`` stores the bytes in a ``bytes`` column; in-store
-``<blob@>``/``<blob@store>`` hands the same bytes to ``<hash>``.
+In-table ``<blob>`` stores the bytes in a ``bytes`` column; in-store ``<blob@>``/``<blob@store>``
+hands the same bytes to ``<hash>``. A column of large values is serialized (and deserialized)
+on several threads: zlib, which dominates for large arrays, runs without the GIL.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+
+import numpy as np
 
 from .base import Codec, KeyContexts
 from .blobformat import pack, unpack
+
+PARALLEL_BYTES = 1 << 20  # a column with less data than this is done in the calling thread
+
+_pool: list[Any] = [None, 0]  # the executor and the process it was made in (not shared by forks)
 
 
 class BlobCodec(Codec):
@@ -30,7 +39,21 @@ class BlobCodec(Codec):
     def encode_column(
         self, values: Sequence[Any], contexts: KeyContexts, store_name: str | None
     ) -> list[Any]:
-        return [pack(v, compress=True) for v in values]
+        size = sum(v.nbytes for v in values if isinstance(v, np.ndarray))
+        return _map(pack, values, size)
 
     def decode_column(self, values: Sequence[Any], contexts: KeyContexts) -> list[Any]:
-        return [unpack(v) for v in values]
+        size = sum(len(v) for v in values if isinstance(v, bytes | bytearray | memoryview))
+        return _map(unpack, values, size)
+
+
+def _map(function: Callable[[Any], Any], values: Sequence[Any], size: int) -> list[Any]:
+    """``function`` of every value, in order; on worker threads when there is much data."""
+    workers = min(8, os.cpu_count() or 1)
+    if len(values) < 2 or size < PARALLEL_BYTES or workers < 2:
+        return [function(v) for v in values]
+    executor, pid = _pool
+    if executor is None or pid != os.getpid():
+        executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="datajoint-blob")
+        _pool[:] = [executor, os.getpid()]
+    return list(executor.map(function, values))

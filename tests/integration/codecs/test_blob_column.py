@@ -116,6 +116,16 @@ def test_one_insert_of_more_bytes_than_a_server_packet(blobs):
         assert_same(got, want)
 
 
+def test_a_bad_value_among_large_ones_stops_the_insert(blobs):
+    """Large columns are serialized on worker threads; an error still reaches the caller."""
+    big = np.ones(300_000)  # 2.4 MB each: enough to serialize the column in parallel
+    keys = [{"id": next(_ids)} for _ in range(3)]
+    values = [big, big, object()]
+    with pytest.raises(dj.DataJointError, match="not supported"):
+        blobs.insert([{**k, "x": v} for k, v in zip(keys, values, strict=True)])
+    assert len(blobs & keys) == 0
+
+
 def test_stored_bytes_are_the_blob_format(blobs):
     """The column holds exactly ``pack(value)``: compressed behind ``ZL123`` when that is
     shorter (readable by any DataJoint), so the bytes also match what <blob@> would hash."""
@@ -293,3 +303,26 @@ def test_blobs_fetched_beside_every_core_type(schema):
         assert_same(fetched.pop("blob"), row["blob"])
         for name, value in fetched.items():
             assert value == row[name] and type(value) is type(row[name]), name
+
+
+def test_alter_adds_and_changes_codec_attributes(schema):
+    @schema
+    class Altered(dj.Manual):
+        definition = """
+        altered_id : int32
+        ---
+        x = null : <blob>  # first
+        """
+
+    Altered.insert1({"altered_id": 1, "x": np.arange(3)})
+    Altered.definition = """
+    altered_id : int32
+    ---
+    x = null : <blob>  # second
+    doc = null : <attach>
+    """
+    Altered.alter(prompt=False)
+    heading = Altered.heading
+    assert heading["x"].comment == "second" and heading["doc"].codec is dj.get_codec("attach")
+    assert_same(Altered.fetch1("x"), np.arange(3))
+    assert Altered.fetch1("doc") is None

@@ -197,8 +197,7 @@ def test_a_job_whose_make_cannot_get_a_lock_goes_back_to_the_queue(
 
 def test_workers_sharing_one_sqlite_file_never_fail_on_the_lock(tmp_path):
     """Four processes populate one SQLite file: each waits for the lock instead of failing
-    with "database is locked", and every key is made once. (A file of its own: no other
-    connection of this process is open on it when the workers fork.)"""
+    with "database is locked", and every key is made once."""
     connection = dj.Connection(backend="sqlite", path=str(tmp_path / "shared.db"))
     pipeline = declare_pipeline(dj.Schema("lab", connection=connection))
     Doubled = pipeline.Doubled
@@ -208,6 +207,25 @@ def test_workers_sharing_one_sqlite_file_never_fail_on_the_lock(tmp_path):
     assert result == {"success_count": 60, "error_list": []}
     assert len(Doubled()) == 60 and Doubled.jobs.progress()["total"] == 0
     connection.close()
+
+
+@pytest.mark.parametrize("backend_name", ["sqlite"], indirect=True)
+def test_workers_forked_beside_other_open_connections_lose_nothing(pipeline, tmp_path_factory):
+    """SQLite connections must not cross fork(): idle connections of the parent to the same
+    file (one with a read in progress) are closed before the workers fork and reopen on next
+    use, so that no worker writes without holding the lock."""
+    path = pipeline.schema.connection.conn_info["path"]
+    bystander = dj.Connection(backend="sqlite", path=path)
+    reading = bystander.query(f"SELECT * FROM {pipeline.Source.full_table_name}", None)
+    reading.fetchone()
+    Doubled = pipeline.Doubled
+    Doubled.fail_on = None
+    pipeline.Source.insert([{"source_id": i, "value": float(i)} for i in range(4, 61)])
+    result = Doubled.populate(reserve_jobs=True, processes=4)
+    assert result == {"success_count": 60, "error_list": []}
+    assert len(Doubled()) == 60 and len(Doubled.Item()) == 120
+    assert len(dj.FreeTable(bystander, Doubled.full_table_name)) == 60  # reopened on use
+    bystander.close()
 
 
 def test_a_worker_process_that_fails_before_make_says_why(pipeline, monkeypatch, caplog):
