@@ -79,8 +79,8 @@ def __getattr__(name: str) -> Any:
         from .cli import cli
 
         return cli
-    if name == "gc":  # garbage collection of stored objects, imported on use
-        return importlib.import_module(".gc", __name__)
+    if name in ("gc", "migrate"):  # garbage collection, 0.14 migration: imported on use
+        return importlib.import_module(f".{name}", __name__)
     if name in ("Diagram", "diagram"):
         module = importlib.import_module(".diagram", __name__)
         return module if name == "diagram" else module.Diagram

@@ -9,10 +9,11 @@ import re
 from typing import Any
 
 from .backends.base import ColumnInfo, TableInfo
+from .codecs.base import LegacyStorageCodec
 from .codecs.columns import attribute_codec
 from .errors import DataJointError
 from .heading import Attribute, Heading
-from .types import TypeSpec, parse_type
+from .types import CODEC, TypeSpec, parse_type
 
 LINEAGE_TABLE = "~lineage"
 _MARKER = re.compile(r"^:([^:]+):(.*)$", re.DOTALL)
@@ -34,16 +35,28 @@ def stored_comment(attr: Attribute) -> str:
 
 
 def column_attribute(
-    column: ColumnInfo, in_key: bool, lineage: str | None, classify: Any
+    column: ColumnInfo, in_key: bool, lineage: str | None, classify: Any, table: str = ""
 ) -> Attribute:
-    """Build an Attribute from a catalog column (type from the marker, else the native type)."""
+    """Build an Attribute from a catalog column (type from the marker, else the native type).
+
+    A pre-2.0 ``:external…:`` marker gives a placeholder codec: the table loads, and using
+    the column's values raises an error pointing at ``dj.migrate`` (spec 02 §11).
+    """
     declared, comment = split_comment(column.comment)
     spec: TypeSpec
     if declared is not None:
         if declared.startswith("external"):
-            raise DataJointError(
-                f"Column `{column.name}` uses the DataJoint 0.14 external storage marker "
-                f"`:{declared}:`; migrate the schema (see datajoint.migrate) to use it in 2.0."
+            return Attribute(
+                name=column.name,
+                type=TypeSpec(declared, CODEC, False, codec_name=declared),
+                sql_type=column.sql_type,
+                in_key=in_key,
+                nullable=column.nullable,
+                default=None if column.nullable else column.default,
+                comment=comment,
+                lineage=lineage,
+                codec=LegacyStorageCodec(declared, table, column.name),
+                storage_type=classify(column.sql_type),
             )
         try:
             spec = parse_type(declared)
@@ -76,7 +89,13 @@ def build_heading(info: TableInfo, lineage: dict[str, str] | None, classify: Any
     """The Heading of one catalog table; ``lineage`` maps attribute → origin (None: no table)."""
     key = set(info.primary_key)
     attributes = tuple(
-        column_attribute(c, c.name in key, (lineage or {}).get(c.name), classify)
+        column_attribute(
+            c,
+            c.name in key,
+            (lineage or {}).get(c.name),
+            classify,
+            f"`{info.schema}`.`{info.name}`",
+        )
         for c in info.columns
     )
     # primary-key attributes first, in key order (catalogs report column order)

@@ -232,6 +232,26 @@ class UnregisteredCodec(Codec, register=False):
         raise self._missing()
 
 
+class LegacyStorageCodec(UnregisteredCodec, register=False):
+    """Stands in for a column of pre-2.0 external storage (an ``:external…:`` marker, spec 02
+    §11): the table loads and works without it; using its values raises an error that says
+    what the column is and where to turn (``dj.migrate``)."""
+
+    def __init__(self, marker: str, table: str, column: str) -> None:
+        super().__init__(marker)
+        self._where = (table, column)
+
+    def _missing(self) -> DataJointError:
+        table, column = self._where
+        return DataJointError(
+            f"Column `{column}` of {table} holds pre-2.0 external storage (marker "
+            f"`:{self._name}:`), which DataJoint 2.0 does not read. See dj.migrate: "
+            "analyze_columns lists such columns, and migrate_external converts the "
+            "blob@store/attach@store layout of DataJoint 0.12-0.14 (convert older layouts "
+            "with DataJoint 0.14 first)."
+        )
+
+
 def not_registered(name: str) -> DataJointError:
     return DataJointError(
         f"Codec <{name}> is not registered: define a dj.Codec subclass with name = "

@@ -15,7 +15,7 @@ from typing import Any
 from ..errors import DataJointError
 from ..types import TypeSpec, parse_type
 from . import base
-from .base import Codec, UnregisteredCodec
+from .base import Codec, LegacyStorageCodec, UnregisteredCodec
 from .registry import lookup_codec, resolve_dtype
 
 
@@ -55,14 +55,17 @@ class RowContexts:
 _chains: dict[str, tuple[int, list[Codec], str | None]] = {}
 
 
-def codec_chain(spec: TypeSpec) -> tuple[list[Codec], str | None]:
-    """The codecs of a codec type from outermost to innermost, and its store.
+def codec_chain(spec: TypeSpec, codec: Codec | None = None) -> tuple[list[Codec], str | None]:
+    """The codecs of a codec type from outermost to innermost, and its store; ``codec`` is
+    the attribute's codec (a :class:`LegacyStorageCodec` is its own chain).
 
     Raises
     ------
     DataJointError
         ``Codec <name> is not registered`` (for any codec of the chain).
     """
+    if isinstance(codec, LegacyStorageCodec):
+        return [codec], None
     cached = _chains.get(spec.declared)
     if cached is not None and cached[0] == base._version[0]:
         return cached[1], cached[2]
@@ -123,9 +126,10 @@ def first_dtype_is_bytes(codec: Codec, store: str | None, storage: TypeSpec | No
     return dtype.is_blob
 
 
-def validate_values(spec: TypeSpec, values: Sequence[Any]) -> None:
-    """Run the outermost codec's ``validate`` on every non-``None`` value (before encoding)."""
-    chain, _ = codec_chain(spec)
+def validate_values(spec: TypeSpec, values: Sequence[Any], codec: Codec | None = None) -> None:
+    """Run the outermost codec's ``validate`` on every non-``None`` value (before encoding);
+    ``codec`` is the attribute's codec."""
+    chain, _ = codec_chain(spec, codec)
     validate = chain[0].validate
     if type(chain[0]).validate is Codec.validate:
         return
@@ -134,11 +138,13 @@ def validate_values(spec: TypeSpec, values: Sequence[Any]) -> None:
             validate(value)
 
 
-def encode_values(spec: TypeSpec, values: Sequence[Any], contexts: Any) -> list[Any]:
+def encode_values(
+    spec: TypeSpec, values: Sequence[Any], contexts: Any, codec: Codec | None = None
+) -> list[Any]:
     """The stored form of each value (``None`` stays ``None``), through the chain from the
     outermost codec to the innermost. In-store codecs write their objects here, before the
-    row is inserted."""
-    chain, store = codec_chain(spec)
+    row is inserted. ``codec`` is the attribute's codec."""
+    chain, store = codec_chain(spec, codec)
 
     def run(column: list[Any], rows: Any) -> list[Any]:
         for codec in chain:
@@ -148,10 +154,12 @@ def encode_values(spec: TypeSpec, values: Sequence[Any], contexts: Any) -> list[
     return _non_null(values, contexts, run)
 
 
-def decode_values(spec: TypeSpec, values: Sequence[Any], contexts: Any) -> list[Any]:
+def decode_values(
+    spec: TypeSpec, values: Sequence[Any], contexts: Any, codec: Codec | None = None
+) -> list[Any]:
     """The Python value of each stored value (``None`` for NULL), through the chain from the
-    innermost codec to the outermost."""
-    chain, _ = codec_chain(spec)
+    innermost codec to the outermost. ``codec`` is the attribute's codec."""
+    chain, _ = codec_chain(spec, codec)
 
     def run(column: list[Any], rows: Any) -> list[Any]:
         for codec in reversed(chain):

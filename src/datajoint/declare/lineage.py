@@ -96,6 +96,8 @@ def compute_lineage(connection: Any, schema: str) -> dict[str, dict[str, str]]:
             heading: Heading = tables[table]
             lineage: dict[str, str] = {}
             for fk in heading.foreign_keys:
+                if fk.parent[1].startswith("~"):
+                    continue  # a DataJoint 0.14 reference into ~external_<store>
                 inherited = parent_lineage(fk.parent, table)
                 for column, ref in zip(fk.columns, fk.ref_columns, strict=True):
                     if ref in inherited:

@@ -202,21 +202,30 @@ def resolve(
         )
         decl.attributes.insert(0, replace(singleton, sql_type=column_type(singleton)))
     if add_job_metadata and tier in AUTO_TIERS and not is_part:
-        # native types without a comment marker (spec 01 §1.3): MySQL datetime(3), float,
-        # varchar(64); PostgreSQL timestamp(3), real, varchar(64)
+        for attr in job_metadata_attributes():
+            decl.attributes.append(replace(attr, sql_type=column_type(attr)))
+    return decl
+
+
+def job_metadata_attributes() -> list[Attribute]:
+    """The hidden job-metadata attributes of Computed and Imported tables (spec 05 §9).
+
+    Native types without a comment marker (spec 01 §1.3): MySQL ``datetime(3)``, ``float``,
+    ``varchar(64)``; PostgreSQL ``timestamp(3)``, ``real``, ``varchar(64)``.
+    """
+    return [
+        Attribute(
+            name=name,
+            type=replace(parse_type(type_text), core=False, native_name=None),
+            nullable=nullable,
+            default=default,
+        )
         for name, type_text, default, nullable in (
             ("_job_start_time", "datetime(3)", None, True),
             ("_job_duration", "float", None, True),
             ("_job_version", "varchar(64)", "", False),
-        ):
-            attr = Attribute(
-                name=name,
-                type=replace(parse_type(type_text), core=False, native_name=None),
-                nullable=nullable,
-                default=default,
-            )
-            decl.attributes.append(replace(attr, sql_type=column_type(attr)))
-    return decl
+        )
+    ]
 
 
 def _add_foreign_key(

@@ -126,8 +126,9 @@ def _decoded(
         contexts = _key_contexts(query, {k: decoded[k] for k in heading.primary_key})
         for name in coded:
             if name in fields:
-                values = decoded[name]
-                decoded[name] = decode_values(heading[name].type, values, contexts.field(name))
+                attr = heading[name]
+                context = contexts.field(name)
+                decoded[name] = decode_values(attr.type, decoded[name], context, attr.codec)
     if squeeze:
         for name in dict.fromkeys(fields):
             decoded[name] = [v.squeeze() if isinstance(v, np.ndarray) else v for v in decoded[name]]

@@ -136,7 +136,7 @@ def validate_codec_values(attrs: Sequence[Attribute], columns: dict[str, list[An
     stops the insert before anything is encoded or written to a store (spec 02 §6.5)."""
     for attr in attrs:
         if attr.codec is not None:
-            codec_columns.validate_values(attr.type, columns[attr.name])
+            codec_columns.validate_values(attr.type, columns[attr.name], attr.codec)
 
 
 def key_contexts(attr: Attribute, columns: dict[str, list[Any]], table: Any) -> RowContexts:
@@ -161,7 +161,8 @@ def encode_column(
     values = columns[name]
     to_driver: Callable[[Attribute, list[Any]], list[Any]] = adapter.to_driver_column
     if attr.codec is not None:
-        values = codec_columns.encode_values(attr.type, values, key_contexts(attr, columns, table))
+        contexts = key_contexts(attr, columns, table)
+        values = codec_columns.encode_values(attr.type, values, contexts, attr.codec)
         attr = attr.storage
     elif is_plain_column(attr.type, values):
         return to_driver(attr, values), False
@@ -510,7 +511,7 @@ def _check_value(attr: Attribute, value: Any) -> str | None:
         return None
     if attr.codec is not None:
         try:
-            codec_columns.validate_values(attr.type, [value])
+            codec_columns.validate_values(attr.type, [value], attr.codec)
         except (TypeError, ValueError, DataJointError) as exc:
             return f"Codec validation failed: {exc}"
         return None

@@ -1,0 +1,158 @@
+"""What the migration helpers share: the schema they work on, and how a column of a DataJoint
+0.14 database maps onto DataJoint 2.0 types."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ..backends.base import ColumnInfo, TableInfo
+from ..catalog import split_comment
+from ..connection import Connection, conn
+from ..errors import DataJointError
+from ..schema import Schema
+from ..types import parse_type
+
+# 0.14 markers of values kept in a store: a binary(16) reference into ~external_<store>
+LEGACY_STORED = re.compile(r"^(blob|attach|filepath)@([A-Za-z][-\w]*)$")
+# 0.14 markers of values kept in the table
+LEGACY_IN_TABLE = {"attach": "<attach>", "blob": "<blob>"}
+
+_NATIVE_INT = re.compile(r"^(tinyint|smallint|mediumint|int|integer|bigint)(\(\d+\))?( unsigned)?$")
+_INT_BITS = {"tinyint": 8, "smallint": 16, "mediumint": 24, "int": 32, "integer": 32, "bigint": 64}
+_NATIVE_FLOAT = {"float": "float32", "double": "float64", "double precision": "float64"}
+_NATIVE_BLOB = re.compile(r"^(tiny|medium|long|)blob$")
+
+
+@dataclass(frozen=True)
+class Target:
+    """The schema a helper works on: its connection and database name."""
+
+    connection: Connection
+    database: str
+
+    @property
+    def query(self) -> Any:
+        return self.connection.query
+
+    def tables(self) -> dict[str, TableInfo]:
+        """The catalog as stored now (not the connection's cache), user tables first."""
+        infos = self.connection.adapter.load_catalog(self.connection.query, self.database)
+        return dict(sorted(infos.items(), key=lambda kv: (kv[0].startswith("~"), kv[0])))
+
+    def user_tables(self) -> dict[str, TableInfo]:
+        return {n: t for n, t in self.tables().items() if not n.startswith("~")}
+
+    def refuse_open_transaction(self) -> None:
+        """DDL commits implicitly on MySQL: never run it inside the caller's transaction."""
+        if self.connection.in_transaction:
+            raise DataJointError(
+                f"Cannot migrate schema `{self.database}` inside a transaction: its table "
+                "changes would commit the transaction. Commit or cancel it first."
+            )
+
+
+def target_of(schema: Any, connection: Connection | None = None) -> Target:
+    """A :class:`Target` from a ``Schema`` or a schema name (on ``connection`` or
+    ``dj.conn()``).
+
+    Raises
+    ------
+    DataJointError
+        The schema is not activated, or no such schema exists.
+    """
+    if isinstance(schema, Schema):
+        if schema.database is None or schema.connection is None:
+            raise DataJointError("The schema is not activated: call schema.activate(name).")
+        return Target(connection or schema.connection, schema.database)
+    if not isinstance(schema, str):
+        raise DataJointError(f"Expected a dj.Schema or a schema name, got {type(schema).__name__}.")
+    connection = connection or conn()
+    if not connection.adapter.schema_exists(connection.query, schema):
+        raise DataJointError(f"Schema `{schema}` does not exist on {connection.backend}.")
+    return Target(connection, schema)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a 0.14 table and what 2.0 makes of it.
+
+    ``core_type`` is the 2.0 type to record in the comment marker (``None``: nothing to do);
+    ``kind`` is ``native`` (a numeric or blob type without marker), ``in_table`` (a 0.14
+    ``:attach:``/``:blob:`` marker), ``stored`` (a 0.14 reference into ``~external_<store>``),
+    ``obsolete`` (a 0.11 ``:external…:`` marker), ``migrated`` (a 2.0 marker) or ``other``.
+    """
+
+    table: str
+    info: ColumnInfo
+    kind: str
+    core_type: str | None
+    comment: str  # the user comment, without any marker
+    store: str | None = None
+    codec: str | None = None  # for stored references: blob, attach or filepath
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "table": self.table,
+            "column": self.name,
+            "native_type": self.info.sql_type,
+            "core_type": self.core_type,
+            "comment": self.info.comment,
+        }
+
+
+def native_core_type(sql_type: str, blob_type: str = "<blob>") -> str | None:
+    """The 2.0 core type of a native MySQL type the migration marks (spec 08 §9): integers,
+    ``float``/``double`` and blobs; ``None`` for any other type."""
+    text = sql_type.lower().strip()
+    m = _NATIVE_INT.match(text)
+    if m:
+        return ("uint" if m.group(3) else "int") + str(_INT_BITS[m.group(1)])
+    if text in _NATIVE_FLOAT:
+        return _NATIVE_FLOAT[text]
+    if _NATIVE_BLOB.match(text):
+        return blob_type
+    return None
+
+
+def classify(table: str, info: ColumnInfo, blob_type: str = "<blob>") -> Column:
+    """What the migration makes of one column (hidden ``_…`` columns are never touched)."""
+    declared, comment = split_comment(info.comment)
+    if info.name.startswith("_"):
+        return Column(table, info, "other", None, info.comment)
+    if declared is None:
+        core = native_core_type(info.sql_type, blob_type)
+        return Column(table, info, "native" if core else "other", core, comment)
+    m = LEGACY_STORED.match(declared)
+    if m:
+        codec, store = m.group(1), m.group(2)
+        return Column(table, info, "stored", f"<{codec}@{store}>", comment, store, codec)
+    if declared.startswith("external"):
+        return Column(table, info, "obsolete", None, comment)
+    if declared in LEGACY_IN_TABLE:
+        return Column(table, info, "in_table", LEGACY_IN_TABLE[declared], comment)
+    try:
+        parse_type(declared)
+    except DataJointError:  # not a marker: a comment that happens to hold colons
+        core = native_core_type(info.sql_type, blob_type)
+        return Column(table, info, "native" if core else "other", core, info.comment)
+    return Column(table, info, "migrated", declared, comment)
+
+
+def columns(target: Target, blob_type: str = "<blob>") -> list[Column]:
+    """Every column of the schema's user tables, classified."""
+    return [
+        classify(name, info, blob_type)
+        for name, table in target.user_tables().items()
+        for info in table.columns
+    ]
+
+
+def marker(core_type: str, comment: str) -> str:
+    """The stored comment of a 2.0 attribute: ``:<type>:<user comment>``."""
+    return f":{core_type}:{comment}"
