@@ -70,13 +70,10 @@ def renamed(definition: str, name: str) -> str:
 
 
 def nullable(definition: str) -> str:
-    """``definition`` made nullable with a NULL default (the type and comment kept)."""
+    """``definition`` without ``NOT NULL`` (a nullable column's default is NULL unless the
+    definition gives another)."""
     tokens = _TOKEN.findall(definition)
-    outside = [re.sub(r"\s+NOT NULL\b", "", t) if not t.startswith("'") else t for t in tokens]
-    text = "".join(outside)
-    if not re.search(r"\bDEFAULT\b", "".join(t for t in outside if not t.startswith("'"))):
-        text = re.sub(r"^(`(?:[^`]|``)*`\s+\S+)", r"\1 DEFAULT NULL", text)
-    return text
+    return "".join(t if t.startswith("'") else re.sub(r"\s+NOT NULL\b", "", t) for t in tokens)
 
 
 def external_tables(query: Any, schema: str) -> list[str]:

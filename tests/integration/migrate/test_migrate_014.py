@@ -16,10 +16,15 @@ import pathlib
 
 import numpy as np
 import pytest
-from conftest import add_legacy_recording, snapshot
 
 import datajoint as dj
-from support.legacy014 import STORE, legacy_object_path, legacy_uuid
+from support.legacy014 import (
+    STORE,
+    add_legacy_recording,
+    legacy_object_path,
+    legacy_uuid,
+    snapshot,
+)
 
 pytestmark = pytest.mark.parametrize("backend_name", ["mysql"])
 
@@ -309,3 +314,174 @@ def test_migration_refuses_to_run_inside_a_transaction(legacy, connection, schem
             with pytest.raises(dj.DataJointError, match="inside a transaction"):
                 step(schema, dry_run=False)
     assert snapshot(connection, legacy) == before
+
+
+def declare_pipeline(schema):
+    """The pipeline as DataJoint 2.0 code declares it, bound to the migrated tables."""
+
+    class Species(dj.Lookup):
+        definition = """
+        # species
+        species : varchar(32)  # species name
+        """
+
+    class Subject(dj.Manual):
+        definition = """
+        # experimental subjects
+        subject_id : int32  # subject number
+        ---
+        -> Species
+        weight = 20.5 : float64  # grams
+        date_of_birth = null : date
+        """
+
+    class Session(dj.Manual):
+        definition = """
+        # recording sessions
+        -> Subject
+        session_idx : uint16  # session within the subject
+        ---
+        session_note = "" : varchar(255)  # it's a note
+        settings = null : <blob>  # acquisition settings
+        protocol = null : <attach>  # protocol document
+        """
+
+    class Recording(dj.Imported):
+        definition = """
+        # imported recordings
+        -> Session
+        ---
+        sampling_rate : float32  # Hz
+        trace : <blob@local>  # the raw trace
+        notes_file = null : <attach@local>  # lab notes
+        raw_file = null : <filepath@local>  # acquisition file
+        """
+
+        def make(self, key):
+            s, i = key["subject_id"], key["session_idx"]
+            self.insert1(
+                {
+                    **key,
+                    "sampling_rate": 500.0,
+                    "trace": np.arange(5.0) * s + i,
+                    "raw_file": f"raw/subject{s}/session{i}.dat",
+                }
+            )
+
+    class Activity(dj.Computed):
+        definition = """
+        # activity
+        -> Recording
+        ---
+        mean_rate : float64
+        n_spikes : uint32
+        spikes : <blob>  # spike times
+        summary = null : <blob@local>
+        """
+
+        class Unit(dj.Part):
+            definition = """
+            -> master
+            unit_id : uint8
+            ---
+            waveform : <blob>
+            """
+
+        def make(self, key):
+            trace = (Recording & key).fetch1("trace")
+            spikes = np.flatnonzero(trace > trace.mean()).astype(float)
+            self.insert1(
+                {
+                    **key,
+                    "mean_rate": float(trace.mean()),
+                    "n_spikes": spikes.size,
+                    "spikes": spikes,
+                    "summary": {"new": True},
+                }
+            )
+            self.Unit.insert1({**key, "unit_id": 0, "waveform": np.ones(3, dtype=np.int16)})
+
+    classes = (Species, Subject, Session, Recording, Activity)
+    for cls in classes:
+        schema(cls)
+    return classes
+
+
+def test_after_migration_2_0_code_runs_the_pipeline(legacy, connection, schema):
+    result = dj.migrate.migrate_schema(schema, dry_run=False, finalize=True)
+    assert result["lineage"]["status"] == "rebuilt"
+    assert dj.migrate.verify_schema_v20(schema) == {
+        "compatible": True,
+        "blob_markers": True,
+        "lineage_exists": True,
+        "issues": [],
+    }
+    _, Subject, Session, Recording, Activity = declare_pipeline(schema)
+    assert_sessions(Session, legacy)
+    assert_recordings(Recording, legacy)
+    assert_activity(Activity, legacy)
+    assert Subject.to_arrays("weight", order_by="subject_id").tolist() == [21.5, 22.5]
+    assert len(Subject * Session) == 3  # the semantic check of joins has its lineage
+    # new work: a session, its recording (imported) and activity (computed)
+    (legacy.location / "raw/subject2").mkdir(parents=True, exist_ok=True)
+    (legacy.location / "raw/subject2/session5.dat").write_bytes(b"new raw data")
+    Session.insert1({"subject_id": 2, "session_idx": 5, "settings": {"gain": 3}})
+    assert len(Recording.key_source - Recording) == 1
+    Recording.populate()
+    Activity.populate()
+    key = {"subject_id": 2, "session_idx": 5}
+    np.testing.assert_array_equal((Recording & key).fetch1("trace"), np.arange(5.0) * 2 + 5)
+    assert (Recording & key).fetch1("raw_file").read() == b"new raw data"
+    assert (Activity & key).fetch1("summary") == {"new": True}
+    assert Activity.progress(display=False) == (0, 4)
+    start, version = connection.query(
+        f"SELECT _job_start_time, _job_version FROM `{legacy.database}`.`__activity` "
+        "WHERE subject_id = 2 AND session_idx = 5",
+        None,
+    ).fetchone()
+    assert start is not None and version is not None
+    old_rows = connection.query(
+        f"SELECT COUNT(*) FROM `{legacy.database}`.`__activity` WHERE _job_start_time IS NULL",
+        None,
+    ).fetchone()[0]
+    assert old_rows == 3  # old rows are never filled
+    # deleting through 2.0 works across the migrated foreign keys
+    (Subject & {"subject_id": 2}).delete(prompt=False)
+    assert len(Activity()) == 2 and len(Activity.Unit()) == 4
+
+
+def test_pre_2_0_external_columns_load_as_placeholders(legacy, connection, schema):
+    """A column of 0.11 external storage (``:external-…:``) must not stop the schema from
+    loading: the table works without it, and its values raise an error naming dj.migrate."""
+    connection.query(
+        f"ALTER TABLE `{legacy.database}`.`subject` ADD COLUMN `scan` char(51) DEFAULT NULL "
+        "COMMENT ':external-raw:old scan'",
+        None,
+    )
+    connection.query(
+        f"UPDATE `{legacy.database}`.`subject` SET scan = 'x' WHERE subject_id = 1", None
+    )
+    module = module_of(legacy, connection)
+    subject = module.Subject
+    assert subject.heading["scan"].type == "external-raw"
+    assert subject.heading["scan"].comment == "old scan"
+    assert "scan = null : external-raw" in " ".join(subject.describe().split())
+    assert subject.to_arrays("species", order_by="subject_id").tolist() == ["mouse", "rat"]
+    assert len(subject & {"species": "rat"}) == 1
+    assert (subject & {"subject_id": 2}).fetch1("scan") is None  # NULL needs no decoding
+    with pytest.raises(dj.DataJointError, match=r"`scan`.*`subject`.*dj\.migrate"):
+        subject.to_dicts()
+    with pytest.raises(dj.DataJointError, match="external storage"):
+        subject.insert1({"subject_id": 3, "species": "rat", "scan": "y"})
+    subject.insert1({"subject_id": 3, "species": "rat"})  # the other attributes work
+    assert len(module.Session()) == 3  # other tables of the schema are unaffected
+    analysis = dj.migrate.analyze_columns(schema)
+    assert {
+        "table": "subject",
+        "column": "scan",
+        "native_type": "char(51)",
+        "core_type": None,
+        "comment": ":external-raw:old scan",
+    } in analysis["external_storage"]
+    assert "0.11" in dj.migrate.migrate_external(schema)["unsupported"][0]
+    assert "0.11" in " ".join(dj.migrate.verify_schema_v20(schema)["issues"])
