@@ -2,7 +2,8 @@
 
 ``dj`` alone starts a Python console with ``dj`` and the ``-s`` schemas loaded. Subcommands
 answer one question and exit: ``dj schemas``, ``dj tables SCHEMA``, ``dj describe SCHEMA
-TABLE``, ``dj progress SCHEMA`` and ``dj diagram SCHEMA [-o FILE]``. They exit with status 0
+TABLE``, ``dj progress SCHEMA``, ``dj diagram SCHEMA [-o FILE]``, ``dj gc SCHEMA...`` and
+``dj migrate SCHEMA [--apply] [--finalize]``. They exit with status 0
 on success, 1 when the database or DataJoint reports an error (the message goes to stderr), and
 2 for a malformed command line.
 """
@@ -21,6 +22,7 @@ import datajoint as dj
 
 from .errors import DataJointError
 from .log import StdStreamHandler
+from .migrate.report import format_report
 from .table.tiers import tier_of
 
 _CONNECTION_OPTIONS = (
@@ -106,6 +108,21 @@ def _parser() -> argparse.ArgumentParser:
         help="spare objects written more recently (default: 3600)",
     )
     _connection_arguments(gc, inherited=True)
+    migrate = commands.add_parser(
+        "migrate",
+        help="Migrate a schema made by DataJoint 0.14 (a dry run unless --apply is given).",
+        description="Migrate a schema made by DataJoint 0.14: type markers, store references, "
+        "job metadata, lineage. A dry run unless --apply is given.",
+    )
+    migrate.add_argument("schema", metavar="SCHEMA", help="schema (database) name")
+    migrate.add_argument("--apply", action="store_true", help="make the changes")
+    migrate.add_argument(
+        "--finalize",
+        action="store_true",
+        help="swap the filled 2.0 columns in for the 0.14 store references",
+    )
+    migrate.add_argument("--sql", action="store_true", help="also print the SQL statements")
+    _connection_arguments(migrate, inherited=True)
     return parser
 
 
@@ -255,6 +272,14 @@ def _gc(connection: Any, options: argparse.Namespace) -> None:
         print(f"  Spared (newer than {options.min_age:g} s): {stats['skipped_recent']}")
 
 
+def _migrate(connection: Any, options: argparse.Namespace) -> None:
+    _module(connection, options.schema)  # the schema exists
+    result = dj.migrate.migrate_schema(
+        options.schema, dry_run=not options.apply, finalize=options.finalize, connection=connection
+    )
+    print(format_report(options.schema, result, sql=options.sql))
+
+
 COMMANDS: dict[str, Callable[[Any, argparse.Namespace], None]] = {
     "schemas": _schemas,
     "tables": _tables,
@@ -262,6 +287,7 @@ COMMANDS: dict[str, Callable[[Any, argparse.Namespace], None]] = {
     "progress": _progress,
     "diagram": _diagram,
     "gc": _gc,
+    "migrate": _migrate,
 }
 
 

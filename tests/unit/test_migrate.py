@@ -10,7 +10,7 @@ import pytest
 
 from datajoint.backends import mysql_legacy as sql
 from datajoint.backends.base import ColumnInfo
-from datajoint.migrate.common import classify, native_core_type
+from datajoint.migrate.common import classify
 from datajoint.migrate.external import content_hash, legacy_path
 from datajoint.storage.paths import compute_hash
 
@@ -43,7 +43,7 @@ from datajoint.storage.paths import compute_hash
     ],
 )
 def test_native_types_map_to_core_types(native, core):
-    assert native_core_type(native) == core
+    assert sql.native_core_type(native) == core
 
 
 def column(comment, sql_type="longblob", name="c"):

@@ -20,6 +20,24 @@ EXTERNAL_PREFIX = "~external_"
 # a single-quoted MySQL string literal, or a run of text outside quotes
 _TOKEN = re.compile(r"'(?:[^'\\]|\\.|'')*'|[^']+")
 _COMMENT_KEYWORD = re.compile(r"\s+COMMENT\s+$", re.IGNORECASE)
+_NATIVE_INT = re.compile(r"^(tinyint|smallint|mediumint|int|integer|bigint)(\(\d+\))?( unsigned)?$")
+_INT_BITS = {"tinyint": 8, "smallint": 16, "mediumint": 24, "int": 32, "integer": 32, "bigint": 64}
+_NATIVE_FLOAT = {"float": "float32", "double": "float64", "double precision": "float64"}
+_NATIVE_BLOB = re.compile(r"^(tiny|medium|long|)blob$")
+
+
+def native_core_type(sql_type: str, blob_type: str = "<blob>") -> str | None:
+    """The 2.0 core type of a native MySQL type the migration marks (spec 08 §9): integers,
+    ``float``/``double`` and blobs; ``None`` for any other type."""
+    text = sql_type.lower().strip()
+    m = _NATIVE_INT.match(text)
+    if m:
+        return ("uint" if m.group(3) else "int") + str(_INT_BITS[m.group(1)])
+    if text in _NATIVE_FLOAT:
+        return _NATIVE_FLOAT[text]
+    if _NATIVE_BLOB.match(text):
+        return blob_type
+    return None
 
 
 def quote(name: str) -> str:

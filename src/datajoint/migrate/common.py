@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..backends.base import ColumnInfo, TableInfo
+from ..backends.mysql_legacy import native_core_type
 from ..catalog import split_comment
 from ..connection import Connection, conn
 from ..errors import DataJointError
@@ -18,11 +19,6 @@ from ..types import parse_type
 LEGACY_STORED = re.compile(r"^(blob|attach|filepath)@([A-Za-z][-\w]*)$")
 # 0.14 markers of values kept in the table
 LEGACY_IN_TABLE = {"attach": "<attach>", "blob": "<blob>"}
-
-_NATIVE_INT = re.compile(r"^(tinyint|smallint|mediumint|int|integer|bigint)(\(\d+\))?( unsigned)?$")
-_INT_BITS = {"tinyint": 8, "smallint": 16, "mediumint": 24, "int": 32, "integer": 32, "bigint": 64}
-_NATIVE_FLOAT = {"float": "float32", "double": "float64", "double precision": "float64"}
-_NATIVE_BLOB = re.compile(r"^(tiny|medium|long|)blob$")
 
 
 @dataclass(frozen=True)
@@ -104,20 +100,6 @@ class Column:
             "core_type": self.core_type,
             "comment": self.info.comment,
         }
-
-
-def native_core_type(sql_type: str, blob_type: str = "<blob>") -> str | None:
-    """The 2.0 core type of a native MySQL type the migration marks (spec 08 §9): integers,
-    ``float``/``double`` and blobs; ``None`` for any other type."""
-    text = sql_type.lower().strip()
-    m = _NATIVE_INT.match(text)
-    if m:
-        return ("uint" if m.group(3) else "int") + str(_INT_BITS[m.group(1)])
-    if text in _NATIVE_FLOAT:
-        return _NATIVE_FLOAT[text]
-    if _NATIVE_BLOB.match(text):
-        return blob_type
-    return None
 
 
 def classify(table: str, info: ColumnInfo, blob_type: str = "<blob>") -> Column:

@@ -282,6 +282,17 @@ def _fill(target: Target, plan: Plan) -> int:
     return rows
 
 
+def refuse_problems(database: str, problems: Sequence[str]) -> None:
+    """Stop a migration that found problems, before it changes anything."""
+    if problems:
+        shown = "; ".join(problems[:10]) + ("; …" if len(problems) > 10 else "")
+        raise DataJointError(
+            f"Nothing was migrated in `{database}`: {len(problems)} problem(s) with its "
+            f"DataJoint 0.14 store references: {shown}. See dj.migrate.verify_external_integrity "
+            "and check_store_configuration."
+        )
+
+
 def _migrate(
     target: Target,
     codecs: Sequence[str],
@@ -311,13 +322,7 @@ def _migrate(
     }
     if dry_run:
         return result
-    if problems:
-        shown = "; ".join(problems[:10]) + ("; …" if len(problems) > 10 else "")
-        raise DataJointError(
-            f"Nothing was migrated in `{target.database}`: {len(problems)} problem(s) with its "
-            f"DataJoint 0.14 store references: {shown}. See dj.migrate.verify_external_integrity "
-            "and check_store_configuration."
-        )
+    refuse_problems(target.database, problems)
     target.refuse_open_transaction()
     try:
         for table, table_plans in by_table.items():

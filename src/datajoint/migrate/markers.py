@@ -1,7 +1,7 @@
 """Type markers for the columns of a DataJoint 0.14 database (spec 08 §9, spec 02 §11).
 
 DataJoint 2.0 reads an attribute's type from the ``:type:`` marker that opens its column
-comment. 0.14 wrote no marker for serialized objects (``longblob``) or numeric types and wrote
+comment. 0.14 wrote no marker for serialized objects (MySQL blobs) or numeric types and wrote
 ``:attach:`` for attachments; these helpers write the 2.0 markers (``:<blob>:``,
 ``:<attach>:``, ``:int32:``, …). Only comments change: the column's type, nullability, default
 and data stay as they are, so a marker change is one ``ALTER TABLE … MODIFY COLUMN`` per table
@@ -125,7 +125,7 @@ def _blob_columns(target: Target, blob_type: str) -> list[Column]:
 def analyze_blob_columns(
     schema: Any, *, connection: Connection | None = None
 ) -> list[dict[str, Any]]:
-    """The blob columns (``tinyblob`` … ``longblob``) of a schema's user tables.
+    """The blob columns (MySQL's tiny, medium, long or plain blobs) of a schema's user tables.
 
     Returns
     -------

@@ -11,7 +11,7 @@ from ..declare.lineage import compute_lineage
 from ..declare.lineage import rebuild_lineage as rebuild
 from ..errors import DataJointError
 from .common import target_of
-from .external import LEGACY_SUBFOLDING, migrate_external, migrate_filepath
+from .external import LEGACY_SUBFOLDING, migrate_external, migrate_filepath, refuse_problems
 from .jobs import add_job_metadata_columns
 from .markers import analyze_columns, migrate_columns
 
@@ -95,6 +95,8 @@ def migrate_schema(
 ) -> dict[str, Any]:
     """Every migration step for a DataJoint 0.14 schema, in order: type markers, store
     references (two steps, see :func:`migrate_external`), filepaths, job metadata, lineage.
+    Every step is checked first: a problem with the store references stops the run before
+    anything changes.
 
     Returns
     -------
@@ -104,6 +106,11 @@ def migrate_schema(
     """
     target = target_of(schema, connection)
     name, conn = target.database, target.connection
+    if not dry_run:  # find every problem before the first change
+        checks = migrate_schema(
+            name, True, finalize, legacy_subfolding=legacy_subfolding, connection=conn
+        )
+        refuse_problems(name, checks["external"]["problems"] + checks["filepath"]["problems"])
     return {
         "columns": migrate_columns(name, dry_run, connection=conn),
         "external": migrate_external(
