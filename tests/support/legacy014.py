@@ -81,11 +81,13 @@ class Builder:
     def sql(self, statement: str, args: Any = None) -> Any:
         return self.connection.query(statement.replace("{db}", self.db), args)
 
-    def external(self, ref: uuid.UUID, size: int, name: Any = None, path: Any = None) -> None:
+    def external(
+        self, ref: uuid.UUID, size: int, name: Any = None, path: Any = None, contents: Any = None
+    ) -> None:
         self.sql(
             "INSERT IGNORE INTO `{db}`.`~external_local` "
             "(hash, size, attachment_name, filepath, contents_hash) VALUES (%s, %s, %s, %s, %s)",
-            (ref.bytes, size, name, path, None),
+            (ref.bytes, size, name, path, contents),
         )
 
     def blob(self, value: Any) -> bytes:
@@ -107,7 +109,7 @@ class Builder:
         """A file already in the store, tracked as 0.14 ``filepath@local`` did."""
         self.legacy.put_object(relative, contents)
         ref = legacy_uuid(b"", relative)
-        self.external(ref, len(contents), path=relative)
+        self.external(ref, len(contents), path=relative, contents=legacy_uuid(contents).bytes)
         return ref.bytes
 
     def recording(self, key: tuple[int, int], with_files: bool) -> None:

@@ -131,7 +131,7 @@ def external_entries(
 ) -> dict[bytes, dict[str, Any]]:
     """Rows of a ``~external_<store>`` table by hash (all, or those of ``hashes``)."""
     sql = (
-        "SELECT `hash`, `size`, `attachment_name`, `filepath`, `timestamp` FROM "
+        "SELECT `hash`, `size`, `attachment_name`, `filepath`, `contents_hash`, `timestamp` FROM "
         f"{table_ref(schema, store_table)}"
     )
     out: dict[bytes, dict[str, Any]] = {}
@@ -146,11 +146,12 @@ def external_entries(
                 continue
             where = " WHERE `hash` IN (" + ",".join(["%s"] * len(chunk)) + ")"
             args = list(chunk)
-        for h, size, name, path, stamp in query(sql + where, args).fetchall():
+        for h, size, name, path, contents, stamp in query(sql + where, args).fetchall():
             out[bytes(h)] = {
                 "size": size,
                 "attachment_name": name,
                 "filepath": path,
+                "contents_hash": None if contents is None else bytes(contents),
                 "timestamp": stamp,
             }
     return out

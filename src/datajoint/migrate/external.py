@@ -71,7 +71,7 @@ class Plan:
     state: str  # "legacy", "filling" (the _v2 column exists) or "finalized"
     rows: int = 0  # rows still to fill
     values: dict[bytes, dict[str, Any]] = field(default_factory=dict)  # reference → metadata
-    to_write: dict[bytes, tuple[str, bytes | None]] = field(default_factory=dict)
+    to_write: dict[bytes, tuple[str, bytes]] = field(default_factory=dict)  # path, prefix
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -145,9 +145,11 @@ def _prepare(
     plan: Plan,
     subfolding: Sequence[int],
     copy_files: bool,
+    listings: dict[str, set[str]],
 ) -> None:
-    """Fill ``plan.values`` (the metadata of every reference still to migrate) and
-    ``plan.problems``; read what must be rewritten, write nothing."""
+    """Fill ``plan.values`` (the metadata of every reference still to migrate), the objects
+    to rewrite and ``plan.problems``; write nothing. ``listings`` caches the 0.14 objects of
+    each store (one listing per store instead of one request per object)."""
     c = plan.column
     assert c.store is not None  # a stored column names its store
     source = c.name
@@ -161,7 +163,11 @@ def _prepare(
     except DataJointError as exc:
         plan.problems.append(str(exc))
         return
-    entries = sql.external_entries(target.query, target.database, f"~external_{c.store}", refs)
+    if c.codec != "filepath" and c.store not in listings:
+        listings[c.store] = set(backend.list_files(target.database))
+    entries = sql.external_entries(
+        target.query, target.database, sql.EXTERNAL_PREFIX + c.store, refs
+    )
     for ref in refs:
         entry = entries.get(ref)
         if entry is None:
@@ -169,22 +175,20 @@ def _prepare(
             continue
         if c.codec == "filepath":
             path = str(entry["filepath"])
-        else:
-            name = entry["attachment_name"]
-            suffix = "." + name if c.codec == "attach" and name else ""
-            path = legacy_path(target.database, ref, suffix, subfolding)
-        if not backend.exists(path):
-            plan.problems.append(f"missing object {backend.get_url(path)}")
+            if not backend.exists(path):
+                plan.problems.append(f"missing file {backend.get_url(path)}")
+            else:
+                plan.values[ref] = _filepath_metadata(backend, path, entry)
             continue
-        if c.codec == "filepath":
-            plan.values[ref] = _filepath_metadata(backend, path, entry)
+        name = entry["attachment_name"]
+        suffix = "." + name if c.codec == "attach" and name else ""
+        path = legacy_path(target.database, ref, suffix, subfolding)
+        if path not in listings[c.store]:
+            plan.problems.append(f"missing object {backend.get_url(path)}")
         elif c.codec == "attach":
-            data = str(entry["attachment_name"]).encode() + b"\0" + backend.get_buffer(path)
-            _check_hash(plan, ref, data, backend.get_url(path))
-            plan.to_write[ref] = (path, data)
+            plan.to_write[ref] = (path, str(name).encode() + b"\0")
         elif copy_files:
-            _check_hash(plan, ref, backend.get_buffer(path), backend.get_url(path))
-            plan.to_write[ref] = (path, None)
+            plan.to_write[ref] = (path, b"")
         else:
             plan.values[ref] = {
                 "hash": content_hash(ref),
@@ -195,33 +199,40 @@ def _prepare(
             }
 
 
-def _check_hash(plan: Plan, ref: bytes, data: bytes, url: str) -> None:
-    if hashlib.md5(data).digest() != ref:
-        plan.problems.append(f"{url} does not match its reference {uuid.UUID(bytes=ref)}")
-
-
 def _filepath_metadata(backend: StorageBackend, path: str, entry: dict[str, Any]) -> dict[str, Any]:
     stamp = entry["timestamp"]
-    if isinstance(stamp, datetime.datetime):
-        stamp = stamp.replace(tzinfo=stamp.tzinfo or datetime.timezone.utc).isoformat()
     is_dir = backend.isdir(path)
     return {
         "path": path,
         "store": backend.name,
         "size": None if is_dir else int(entry["size"]),
         "is_dir": is_dir,
-        "timestamp": stamp,
+        "timestamp": stamp.isoformat() if isinstance(stamp, datetime.datetime) else stamp,
     }
 
 
 def _write_objects(target: Target, plan: Plan) -> None:
-    """Write the objects 2.0 reads from a new place (before any row refers to them)."""
+    """Write, one at a time, the objects 2.0 reads from a new place (before any row refers
+    to them): each is checked against its 0.14 reference first.
+
+    Raises
+    ------
+    DataJointError
+        An object's contents do not match its reference (nothing in the database changed).
+    """
     store = plan.column.store
     assert store is not None  # a stored column names its store
     backend = _backend(target, store)
-    for ref, (path, data) in plan.to_write.items():
-        payload = backend.get_buffer(path) if data is None else data
-        plan.values[ref] = put_hashed(backend, payload, target.database)
+    for ref, (path, prefix) in plan.to_write.items():
+        data = prefix + backend.get_buffer(path)
+        if hashlib.md5(data).digest() != ref:
+            raise DataJointError(
+                f"{backend.get_url(path)} does not match its DataJoint 0.14 reference "
+                f"{uuid.UUID(bytes=ref)} (`{plan.column.table}`.`{plan.column.name}`): the object "
+                "changed since 0.14 wrote it. Nothing was migrated; restore the object (see "
+                "dj.migrate.verify_external_integrity) and run the migration again."
+            )
+        plan.values[ref] = put_hashed(backend, data, target.database)
     plan.to_write.clear()
 
 
@@ -267,7 +278,8 @@ def _finalize_clauses(target: Target, table: str, plans: Sequence[Plan]) -> list
 
 
 def _fill(target: Target, plan: Plan) -> int:
-    """Set the ``_v2`` values of every row still without one, in one transaction."""
+    """Set the ``_v2`` values of every row still without one (inside the caller's
+    transaction)."""
     values = [
         (ref, json.dumps(meta, separators=(",", ":"), default=str))
         for ref, meta in plan.values.items()
@@ -276,9 +288,8 @@ def _fill(target: Target, plan: Plan) -> int:
         target.database, plan.column.table, plan.column.name, plan.new_name, values
     )
     rows = 0
-    with target.connection.transaction:
-        for statement, args in statements:
-            rows += target.query(statement, args).rowcount
+    for statement, args in statements:
+        rows += target.query(statement, args).rowcount
     return rows
 
 
@@ -302,9 +313,10 @@ def _migrate(
     copy_files: bool = False,
 ) -> dict[str, Any]:
     plans, unsupported = _store_columns(target, codecs)
+    listings: dict[str, set[str]] = {}
     for plan in plans:
         if plan.state != "finalized":
-            _prepare(target, plan, subfolding, copy_files)
+            _prepare(target, plan, subfolding, copy_files, listings)
     by_table: dict[str, list[Plan]] = {}
     for plan in plans:
         by_table.setdefault(plan.column.table, []).append(plan)
@@ -324,6 +336,8 @@ def _migrate(
         return result
     refuse_problems(target.database, problems)
     target.refuse_open_transaction()
+    for plan in plans:  # copy-first: every new object exists before the first change
+        _write_objects(target, plan)
     try:
         for table, table_plans in by_table.items():
             result["rows_migrated"] += _migrate_table(target, table, table_plans, finalize)
@@ -343,9 +357,9 @@ def _migrate_table(target: Target, table: str, plans: Sequence[Plan], finalize: 
     for plan in active:
         plan.state = "filling"
     rows = 0
-    for plan in active:
-        _write_objects(target, plan)
-        rows += _fill(target, plan)
+    with target.connection.transaction:  # the table's values: all or none
+        for plan in active:
+            rows += _fill(target, plan)
     if finalize:
         for plan in active:
             left = sql.count_rows(
@@ -464,17 +478,23 @@ def verify_external_integrity(
     schema: Any,
     store_name: str | None = None,
     *,
+    check_contents: bool = False,
     legacy_subfolding: Sequence[int] = LEGACY_SUBFOLDING,
     connection: Connection | None = None,
 ) -> dict[str, Any]:
     """Check that every entry of the schema's ``~external_<store>`` tables (or of one store's)
     has its object in the store.
 
+    Parameters
+    ----------
+    check_contents : also read every object and compare it with its MD5 reference (blobs and
+        attachments) or recorded ``contents_hash`` (filepaths)
+
     Returns
     -------
     dict
-        ``total_references``, ``valid``, ``missing`` (list of ``{store, hash, path}``) and
-        ``stores_checked``.
+        ``total_references``, ``valid``, ``missing`` and ``corrupt`` (lists of ``{store,
+        hash, path}``) and ``stores_checked``.
     """
     target = target_of(schema, connection)
     sql.require_mysql(target.connection, "verify_external_integrity")
@@ -493,24 +513,37 @@ def verify_external_integrity(
         "total_references": 0,
         "valid": 0,
         "missing": [],
+        "corrupt": [],
         "stores_checked": stores,
     }
     for store in stores:
         backend = _backend(target, store)
+        objects = set(backend.list_files(target.database))
         entries = sql.external_entries(target.query, target.database, sql.EXTERNAL_PREFIX + store)
         for ref, entry in entries.items():
             result["total_references"] += 1
-            if entry["filepath"]:
-                path = str(entry["filepath"])
-            else:
-                name = entry["attachment_name"]
-                path = legacy_path(
-                    target.database, ref, "." + name if name else "", legacy_subfolding
+            name = entry["attachment_name"]
+            if name:
+                path, prefix = (
+                    legacy_path(target.database, ref, "." + name, legacy_subfolding),
+                    (str(name).encode() + b"\0"),
                 )
-            if backend.exists(path):
+                found, expected = path in objects, ref
+            elif entry["filepath"]:
+                path, prefix = str(entry["filepath"]), b""
+                found, expected = backend.exists(path), entry["contents_hash"]
+            else:
+                path, prefix = legacy_path(target.database, ref, "", legacy_subfolding), b""
+                found, expected = path in objects, ref
+            report = {"store": store, "hash": str(uuid.UUID(bytes=ref)), "path": path}
+            if not found:
+                result["missing"].append(report)
+            elif check_contents and expected and not backend.isdir(path):
+                data = prefix + backend.get_buffer(path)
+                if hashlib.md5(data).digest() != expected:
+                    result["corrupt"].append(report)
+                else:
+                    result["valid"] += 1
+            else:
                 result["valid"] += 1
-            else:
-                result["missing"].append(
-                    {"store": store, "hash": str(uuid.UUID(bytes=ref)), "path": path}
-                )
     return result

@@ -296,6 +296,27 @@ def test_a_missing_object_stops_the_migration_before_any_change(legacy, connecti
     assert snapshot(connection, legacy) == before
 
 
+def test_changed_objects_are_found_and_stop_the_migration(legacy, connection, schema):
+    assert dj.migrate.verify_external_integrity(schema, check_contents=True)["corrupt"] == []
+    notes = next(p for p in legacy.objects if p.endswith(".notes.txt"))
+    raw = "raw/subject2/session1.dat"
+    for path in (notes, raw):
+        (legacy.location / path).write_bytes(b"changed after 0.14 wrote it")
+    integrity = dj.migrate.verify_external_integrity(schema, STORE, check_contents=True)
+    assert sorted(c["path"] for c in integrity["corrupt"]) == sorted([notes, raw])
+    assert integrity["missing"] == [] and integrity["valid"] == integrity["total_references"] - 2
+    assert dj.migrate.verify_external_integrity(schema)["corrupt"] == []  # contents not read
+    with pytest.raises(dj.DataJointError, match="no table ~external_elsewhere"):
+        dj.migrate.verify_external_integrity(schema, "elsewhere")
+    before = snapshot(connection, legacy)
+    with pytest.raises(dj.DataJointError, match=r"does not match its DataJoint 0\.14 reference"):
+        dj.migrate.migrate_external(schema, dry_run=False)
+    after = snapshot(connection, legacy)
+    assert {k: v for k, v in after.items() if k != "files"} == {
+        k: v for k, v in before.items() if k != "files"
+    }  # the database is untouched; a 2.0 object already written is left for dj.gc
+
+
 def test_an_unconfigured_store_stops_the_migration(legacy, connection, schema):
     with dj.config.override(stores={}):
         status = dj.migrate.check_store_configuration(schema)
