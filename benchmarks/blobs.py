@@ -36,7 +36,7 @@ def blobs(
         ),
         (
             f"{large} x {large_mb} MB",
-            [rng.standard_normal(large_mb * 2**20 // 8) for _ in range(large)],
+            [rng.standard_normal(large_mb * 1_000_000 // 8) for _ in range(large)],
         ),
     ]
     out: list[Result] = []
@@ -61,7 +61,7 @@ def blobs(
 
 def _case(s: Any, size: str, arrays: list[np.ndarray], table: Any, raw_table: str) -> list[Result]:
     rows = [{"id": i, "x": a} for i, a in enumerate(arrays)]
-    packed = [(i, pack(a)) for i, a in enumerate(arrays)]
+    packed = [(i, pack(a, compress="auto")) for i, a in enumerate(arrays)]  # the stored bytes
     raw = s.raw
     sql = raw._sql(f"INSERT INTO {raw_table} (id, x) VALUES (%s, %s)")
     select = f"SELECT id, x FROM {raw_table} ORDER BY id"
@@ -108,7 +108,11 @@ def _case(s: Any, size: str, arrays: list[np.ndarray], table: Any, raw_table: st
     fetched = table.to_dicts()
     assert all(np.array_equal(r["x"], a) for r, a in zip(fetched, arrays, strict=True))
     alone = "blob format alone, one thread"
-    out.append(measure(f"{alone}: pack {size}", c, repeat, lambda: [pack(a) for a in arrays]))
+    out.append(
+        measure(
+            f"{alone}: pack {size}", c, repeat, lambda: [pack(a, compress="auto") for a in arrays]
+        )
+    )
     out.append(
         measure(f"{alone}: unpack {size}", c, repeat, lambda: [unpack(b) for _, b in packed])
     )

@@ -457,7 +457,13 @@ class Connection:
         doomed, self._doomed = self._doomed, None
         try:
             if self._driver is not None and doomed is None:
-                self.query("ROLLBACK", None, reconnect=False)
+                try:
+                    self.query("ROLLBACK", None, reconnect=False)
+                except errors.LostConnectionError:
+                    # the server ended the transaction with the connection: nothing to undo,
+                    # and the error that led here (if any) is the one to report
+                    self._in_transaction = False
+                    self.close()
             elif self._driver is not None:
                 # the database already rolled the transaction back (or the connection that
                 # held it is gone): only make sure nothing is left open

@@ -92,7 +92,7 @@ class MySQLBackend(Backend):
         # InnoDB undoes only the failed statement, except after a deadlock (or a lock wait
         # timeout with innodb_rollback_on_timeout), where it rolls back the transaction
         code = exc.args[0] if exc.args else None
-        if code == _DEADLOCK:
+        if code in (_DEADLOCK, _PACKET_TOO_LARGE):  # the latter also drops the connection
             return False
         return code != _LOCK_WAIT_TIMEOUT or self.transaction_open(driver_conn)
 
@@ -148,6 +148,15 @@ class MySQLBackend(Backend):
                 "timeout or deadlock); nothing of it was applied. Retry the work.",
                 message,
                 sql[:300],
+            )
+        if code == _PACKET_TOO_LARGE:
+            return errors.ValueConversionError(
+                "A statement was too large for the server's max_allowed_packet, so the server "
+                "refused it and nothing of it was applied. Binary values (blobs) travel "
+                "hex-encoded, at twice their size: raise max_allowed_packet on the server "
+                "(SET GLOBAL max_allowed_packet = ...), or keep large values in an object "
+                "store (<blob@>).",
+                message,
             )
         if code in _CANCELED:
             return errors.QueryCanceledError(
@@ -452,7 +461,7 @@ class MySQLBackend(Backend):
 
 # a value the column cannot hold: out of range (1264), truncated (1265), incorrect value
 # (1292, 1366, 1411), too long (1406), CHECK constraint failed (3819 MySQL, 4025 MariaDB)
-_DEADLOCK, _LOCK_WAIT_TIMEOUT = 1213, 1205
+_DEADLOCK, _LOCK_WAIT_TIMEOUT, _PACKET_TOO_LARGE = 1213, 1205, 1153
 # interrupted (KILL QUERY, 1317), max_execution_time (MySQL 3024), max_statement_time
 # (MariaDB 1969), lock wait timeout (1205)
 _CANCELED = frozenset({1317, 3024, 1969, _LOCK_WAIT_TIMEOUT})

@@ -2,7 +2,8 @@
 
 In-table ``<blob>`` stores the bytes in a ``bytes`` column; in-store ``<blob@>``/``<blob@store>``
 hands the same bytes to ``<hash>``. A column of large values is serialized (and deserialized)
-on several threads: zlib, which dominates for large arrays, runs without the GIL.
+on several threads: zlib, which dominates for large arrays, runs without the GIL. Large
+payloads that zlib would shrink by less than 10% are stored uncompressed.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ class BlobCodec(Codec):
         return "<hash>" if is_store else "bytes"
 
     def encode(self, value: Any, *, key: dict[str, Any] | None = None) -> bytes:
-        return pack(value, compress=True)
+        return _pack(value)
 
     def decode(self, stored: Any, *, key: dict[str, Any] | None = None) -> Any:
         return unpack(stored)
@@ -40,11 +41,18 @@ class BlobCodec(Codec):
         self, values: Sequence[Any], contexts: KeyContexts, store_name: str | None
     ) -> list[Any]:
         size = sum(v.nbytes for v in values if isinstance(v, np.ndarray))
-        return _map(pack, values, size)
+        return _map(_pack, values, size)
 
     def decode_column(self, values: Sequence[Any], contexts: KeyContexts) -> list[Any]:
         size = sum(len(v) for v in values if isinstance(v, bytes | bytearray | memoryview))
         return _map(unpack, values, size)
+
+
+def _pack(value: Any) -> bytes:
+    """The stored bytes of a value: large noise-like payloads are left uncompressed (a choice
+    of this codec; spec 07 compresses whenever zlib saves a byte), which keeps their writes
+    and reads at the speed of the bytes themselves."""
+    return pack(value, compress="auto")
 
 
 def _map(function: Callable[[Any], Any], values: Sequence[Any], size: int) -> list[Any]:

@@ -15,6 +15,9 @@ COMPRESSION_TAG = b"ZL123\x00"
 HEADER_MYM = b"mYm\x00"
 HEADER_DJ0 = b"dj0\x00"
 COMPRESS_THRESHOLD = 1000  # compress only when the raw value is strictly longer than this
+PROBE_FROM = 1 << 16  # pack(compress="auto") probes payloads this large before compressing
+PROBE_SAMPLE = 1 << 14  # bytes of each of its three samples
+MIN_SAVING = 0.10  # ... and compresses only when the samples shrink by this fraction
 
 # --- item codes (§4) -------------------------------------------------------------------------
 CODE_ARRAY = 0x41  # "A"

@@ -12,7 +12,7 @@ import decimal
 import struct
 import uuid
 import zlib
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -45,6 +45,9 @@ from .blobtypes import (
     KIND_TO_TYPE,
     MAX_DEPTH,
     MAX_INT_BYTES,
+    MIN_SAVING,
+    PROBE_FROM,
+    PROBE_SAMPLE,
     TYPE_CHAR,
     TYPE_VOID,
     MatCell,
@@ -289,7 +292,20 @@ class _Writer:
             self.item(arr[name])
 
 
-def pack(obj: Any, compress: bool = True) -> bytes:
+def worth_compressing(raw: bytes) -> bool:
+    """Whether zlib is likely to save at least ``MIN_SAVING`` of a large payload, judged from
+    three samples (start, middle, end) compressed at the fastest level; payloads under
+    ``PROBE_FROM`` bytes are always worth trying."""
+    size = len(raw)
+    if size < PROBE_FROM:
+        return True
+    view, half = memoryview(raw), PROBE_SAMPLE // 2
+    samples = (view[:PROBE_SAMPLE], view[size // 2 - half : size // 2 + half], view[-PROBE_SAMPLE:])
+    packed = sum(len(zlib.compress(sample, 1)) for sample in samples)
+    return packed <= (1 - MIN_SAVING) * 3 * PROBE_SAMPLE
+
+
+def pack(obj: Any, compress: bool | Literal["auto"] = True) -> bytes:
     """Serialize one Python or NumPy value into the ``<blob>`` format.
 
     Parameters
@@ -298,9 +314,12 @@ def pack(obj: Any, compress: bool = True) -> bytes:
         The value: NumPy arrays and scalars, :class:`MatCell`, :class:`MatStruct`, ``None``,
         ``bool``, ``int``, ``float``, ``complex``, ``str``, ``bytes``, ``Decimal``, ``UUID``,
         ``date``/``time``/``datetime``, and mappings, sequences and sets of these.
-    compress : bool, optional
+    compress : bool or "auto", optional
         Compress with zlib when the serialized value exceeds 1000 bytes and compression makes
-        it shorter. Default ``True``.
+        it shorter. Default ``True``. ``"auto"`` (what the ``<blob>`` codec uses) first probes
+        payloads of 64 KB and more and leaves them uncompressed when zlib would save less
+        than 10% (noise-like arrays): the bytes stay a valid blob, and reading them is a
+        buffer view instead of a decompression.
 
     Returns
     -------
@@ -320,6 +339,8 @@ def pack(obj: Any, compress: bool = True) -> bytes:
     writer.chunks[0] = HEADER_DJ0 if writer.dj0 else HEADER_MYM
     raw = b"".join(writer.chunks)
     if compress and len(raw) > COMPRESS_THRESHOLD:
+        if compress == "auto" and not worth_compressing(raw):
+            return raw
         compressed = zlib.compress(raw)
         if len(COMPRESSION_TAG) + _LEN.size + len(compressed) < len(raw):
             return COMPRESSION_TAG + _LEN.pack(len(raw)) + compressed
