@@ -199,16 +199,29 @@ class Heading:
 
     @property
     def names(self) -> list[str]:
-        return list(self.attributes)
+        return list(self._names)
 
     @property
     def primary_key(self) -> list[str]:
-        return [a.name for a in self.all_attributes if a.in_key and not a.is_hidden]
+        return list(self._primary_key)
 
     @property
     def all_primary_key(self) -> list[str]:
         """Primary key including hidden attributes (``_singleton``)."""
-        return [a.name for a in self.all_attributes if a.in_key]
+        return list(self._all_primary_key)
+
+    # the lists above are built once (headings are frozen) and copied for the caller
+    @cached_property
+    def _names(self) -> tuple[str, ...]:
+        return tuple(self.attributes)
+
+    @cached_property
+    def _primary_key(self) -> tuple[str, ...]:
+        return tuple(a.name for a in self.all_attributes if a.in_key and not a.is_hidden)
+
+    @cached_property
+    def _all_primary_key(self) -> tuple[str, ...]:
+        return tuple(a.name for a in self.all_attributes if a.in_key)
 
     @property
     def secondary_attributes(self) -> list[str]:

@@ -165,13 +165,15 @@ class Table(QueryExpression, metaclass=TableMeta):
     @_ClassProperty
     def heading(self) -> Heading:
         """The table heading (loaded with the rest of its schema, cached on the connection)."""
-        self._configured()
-        catalog = self._connection_.catalog
         # remembered on the instance (and its restricted copies) until the catalog changes
         cached = self.__dict__.get("_catalog_heading")
-        if cached is not None and cached[0] is catalog and cached[1] == catalog.generation:
-            known: Heading = cached[2]
-            return known
+        if cached is not None:
+            catalog = cached[0]
+            if catalog.generation == cached[1] and self._connection_._catalog is catalog:
+                known: Heading = cached[2]
+                return known
+        self._configured()
+        catalog = self._connection_.catalog
         heading: Heading | None = catalog.heading(self.database, self.table_name)
         if heading is not None:
             self.__dict__["_catalog_heading"] = (catalog, catalog.generation, heading)
