@@ -54,13 +54,14 @@ class Raw:
 
             return pymysql.connect(
                 host=s["host"], user=s["user"], password=s["password"], port=s["port"],
-                autocommit=True,
+                autocommit=True, ssl_disabled=True,  # no TLS, like DataJoint on loopback
             )  # fmt: skip
         import psycopg
 
         return psycopg.connect(
-            host=s["host"], user=s["user"], port=s["port"], dbname="postgres", autocommit=True
-        )
+            host=s["host"], user=s["user"], port=s["port"], dbname="postgres", autocommit=True,
+            sslmode="disable",  # no TLS, like DataJoint on loopback
+        )  # fmt: skip
 
     def _sql(self, sql: str) -> str:
         return sql.replace("%s", "?") if self.backend == "sqlite" else sql
