@@ -217,14 +217,12 @@ def build_legacy_database(connection: Any, database: str, location: pathlib.Path
     return Builder(connection, Legacy014(database, location)).build()
 
 
-def snapshot(connection: Any, legacy: Legacy014) -> dict[str, Any]:
-    """Everything a migration may change: each table's definition and rows, and the store."""
-    tables = [
-        r[0] for r in connection.query(f"SHOW TABLES FROM `{legacy.database}`", None).fetchall()
-    ]
-    out: dict[str, Any] = {"files": legacy.store_files()}
+def tables_and_rows(connection: Any, database: str) -> dict[str, Any]:
+    """Each table's definition and its rows."""
+    tables = [r[0] for r in connection.query(f"SHOW TABLES FROM `{database}`", None).fetchall()]
+    out: dict[str, Any] = {}
     for table in sorted(tables):
-        ref = f"`{legacy.database}`.`{table}`"
+        ref = f"`{database}`.`{table}`"
         out[table] = (
             connection.query(f"SHOW CREATE TABLE {ref}", None).fetchone()[1],
             sorted(
@@ -233,6 +231,11 @@ def snapshot(connection: Any, legacy: Legacy014) -> dict[str, Any]:
             ),
         )
     return out
+
+
+def snapshot(connection: Any, legacy: Legacy014) -> dict[str, Any]:
+    """Everything a migration may change: each table's definition and rows, and the store."""
+    return {"files": legacy.store_files(), **tables_and_rows(connection, legacy.database)}
 
 
 def add_legacy_recording(connection: Any, legacy: Legacy014, key: tuple[int, int]) -> None:

@@ -248,3 +248,32 @@ def json_column(name: str, is_nullable: bool, comment: str) -> str:
     """The definition of a JSON column (MariaDB: ``longtext`` checked with ``json_valid``)."""
     null = "DEFAULT NULL" if is_nullable else "NOT NULL"
     return f"{quote(name)} json {null} COMMENT {literal(comment)}"
+
+
+# ---------------------------------------------------------------- copies of a schema
+def copy_table_sql(query: Any, source: str, table: str, dest: str) -> str:
+    """``CREATE TABLE`` of ``dest``.``table`` as ``source``.``table`` is: columns, keys,
+    comments and foreign keys (a key into the same schema names the copy's own table, as
+    MySQL resolves an unqualified reference in the new table's database)."""
+    row = query(f"SHOW CREATE TABLE {table_ref(source, table)}", None).fetchone()
+    text = str(row[1])
+    head, rest = text.split("(", 1)
+    if not head.strip().upper().startswith("CREATE TABLE"):
+        raise DataJointError(f"`{source}`.`{table}` is not a base table; it cannot be copied.")
+    return f"CREATE TABLE {table_ref(dest, table)} ({rest}"
+
+
+def copy_rows_sql(
+    source: str, dest: str, table: str, where: str | None = None, limit: int | None = None
+) -> str:
+    """``INSERT … SELECT`` of the rows of ``source``.``table`` (``where``: a MySQL condition)."""
+    sql = f"INSERT INTO {table_ref(dest, table)} SELECT * FROM {table_ref(source, table)}"
+    if where:
+        sql += f" WHERE {where}"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return sql
+
+
+def count_sql(schema: str, table: str) -> str:
+    return f"SELECT COUNT(*) FROM {table_ref(schema, table)}"

@@ -13,12 +13,8 @@ Typical use::
     dj.migrate.migrate_schema("lab", dry_run=False, finalize=True)   # 2.0 columns swapped in
 """
 
-from .external import (
-    check_store_configuration,
-    migrate_external,
-    migrate_filepath,
-    verify_external_integrity,
-)
+from .checks import check_store_configuration, verify_external_integrity
+from .external import migrate_external, migrate_filepath
 from .jobs import add_job_metadata_columns
 from .markers import (
     analyze_blob_columns,
@@ -29,13 +25,24 @@ from .markers import (
     migrate_columns,
 )
 from .overall import migrate_schema, rebuild_lineage, verify_schema_v20
+from .parallel import (
+    backup_schema,
+    compare_query_results,
+    copy_table_data,
+    create_parallel_schema,
+    restore_schema,
+)
 
 __all__ = [
     "add_job_metadata_columns",
     "analyze_blob_columns",
     "analyze_columns",
+    "backup_schema",
     "check_migration_status",
     "check_store_configuration",
+    "compare_query_results",
+    "copy_table_data",
+    "create_parallel_schema",
     "generate_migration_sql",
     "migrate_blob_columns",
     "migrate_columns",
@@ -43,6 +50,7 @@ __all__ = [
     "migrate_filepath",
     "migrate_schema",
     "rebuild_lineage",
+    "restore_schema",
     "verify_external_integrity",
     "verify_schema_v20",
 ]

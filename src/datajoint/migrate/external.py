@@ -129,7 +129,8 @@ def _store_columns(target: Target, codecs: Sequence[str]) -> tuple[list[Plan], l
     return plans, obsolete
 
 
-def _backend(target: Target, store: str) -> StorageBackend:
+def backend_of(target: Target, store: str) -> StorageBackend:
+    """The backend of a store 0.14 references name; an error that says to configure it."""
     try:
         return get_backend(store, target.connection._config)
     except DataJointError as exc:
@@ -143,13 +144,14 @@ def _backend(target: Target, store: str) -> StorageBackend:
 def _prepare(
     target: Target,
     plan: Plan,
-    subfolding: Sequence[int],
+    layout: tuple[str, Sequence[int]],
     copy_files: bool,
     listings: dict[str, set[str]],
 ) -> None:
     """Fill ``plan.values`` (the metadata of every reference still to migrate), the objects
     to rewrite and ``plan.problems``; write nothing. ``listings`` caches the 0.14 objects of
-    each store (one listing per store instead of one request per object)."""
+    each store (one listing per store instead of one request per object); ``layout`` is the
+    database name the 0.14 objects are stored under and the 0.14 subfolding."""
     c = plan.column
     assert c.store is not None  # a stored column names its store
     source = c.name
@@ -159,12 +161,12 @@ def _prepare(
     if not refs:
         return
     try:
-        backend = _backend(target, c.store)
+        backend = backend_of(target, c.store)
     except DataJointError as exc:
         plan.problems.append(str(exc))
         return
     if c.codec != "filepath" and c.store not in listings:
-        listings[c.store] = set(backend.list_files(target.database))
+        listings[c.store] = set(backend.list_files(layout[0]))
     entries = sql.external_entries(
         target.query, target.database, sql.EXTERNAL_PREFIX + c.store, refs
     )
@@ -182,7 +184,7 @@ def _prepare(
             continue
         name = entry["attachment_name"]
         suffix = "." + name if c.codec == "attach" and name else ""
-        path = legacy_path(target.database, ref, suffix, subfolding)
+        path = legacy_path(layout[0], ref, suffix, layout[1])
         if path not in listings[c.store]:
             plan.problems.append(f"missing object {backend.get_url(path)}")
         elif c.codec == "attach":
@@ -222,7 +224,7 @@ def _write_objects(target: Target, plan: Plan) -> None:
     """
     store = plan.column.store
     assert store is not None  # a stored column names its store
-    backend = _backend(target, store)
+    backend = backend_of(target, store)
     for ref, (path, prefix) in plan.to_write.items():
         data = prefix + backend.get_buffer(path)
         if hashlib.md5(data).digest() != ref:
@@ -311,12 +313,14 @@ def _migrate(
     finalize: bool,
     subfolding: Sequence[int] = LEGACY_SUBFOLDING,
     copy_files: bool = False,
+    legacy_database: str | None = None,
 ) -> dict[str, Any]:
     plans, unsupported = _store_columns(target, codecs)
     listings: dict[str, set[str]] = {}
     for plan in plans:
         if plan.state != "finalized":
-            _prepare(target, plan, subfolding, copy_files, listings)
+            layout = (legacy_database or target.database, subfolding)
+            _prepare(target, plan, layout, copy_files, listings)
     by_table: dict[str, list[Plan]] = {}
     for plan in plans:
         by_table.setdefault(plan.column.table, []).append(plan)
@@ -384,6 +388,7 @@ def migrate_external(
     *,
     copy_files: bool = False,
     legacy_subfolding: Sequence[int] = LEGACY_SUBFOLDING,
+    legacy_database: str | None = None,
     connection: Connection | None = None,
 ) -> dict[str, Any]:
     """Convert the ``blob@store`` and ``attach@store`` columns of a 0.14 schema to
@@ -397,6 +402,8 @@ def migrate_external(
     copy_files : also copy blobs into the 2.0 layout (``_hash/{schema}/…``) instead of
         pointing at the 0.14 objects
     legacy_subfolding : the ``subfolding`` the 0.14 store used (0.14's default ``(2, 2)``)
+    legacy_database : the schema name the 0.14 objects are stored under (default: this
+        schema's; the original's when migrating a copy made by ``create_parallel_schema``)
     connection : the connection for a schema given by name (default ``dj.conn()``)
 
     Returns
@@ -415,7 +422,15 @@ def migrate_external(
     """
     target = target_of(schema, connection)
     sql.require_mysql(target.connection, "migrate_external")
-    return _migrate(target, ("blob", "attach"), dry_run, finalize, legacy_subfolding, copy_files)
+    return _migrate(
+        target,
+        ("blob", "attach"),
+        dry_run,
+        finalize,
+        legacy_subfolding,
+        copy_files,
+        legacy_database,
+    )
 
 
 def migrate_filepath(
@@ -430,120 +445,3 @@ def migrate_filepath(
     target = target_of(schema, connection)
     sql.require_mysql(target.connection, "migrate_filepath")
     return _migrate(target, ("filepath",), dry_run, finalize)
-
-
-def check_store_configuration(
-    schema: Any, *, connection: Connection | None = None
-) -> dict[str, Any]:
-    """The stores a 0.14 schema refers to (its ``~external_<store>`` tables and column
-    markers), and whether each is configured and reachable.
-
-    Returns
-    -------
-    dict
-        ``stores_configured``, ``stores_missing``, ``stores_unreachable`` (sorted names) and
-        ``details`` (per store: ``status`` and ``error``).
-    """
-    target = target_of(schema, connection)
-    sql.require_mysql(target.connection, "check_store_configuration")
-    names = {
-        t.removeprefix(sql.EXTERNAL_PREFIX)
-        for t in sql.external_tables(target.query, target.database)
-    }
-    names |= {c.store for c in columns(target) if c.kind == "stored" and c.store}
-    result: dict[str, Any] = {
-        "stores_configured": [],
-        "stores_missing": [],
-        "stores_unreachable": [],
-        "details": {},
-    }
-    for name in sorted(names):
-        if name not in target.connection._config.stores:
-            result["stores_missing"].append(name)
-            result["details"][name] = {"status": "missing", "error": "not in dj.config.stores"}
-            continue
-        try:
-            backend = get_backend(name, target.connection._config)
-            backend.exists("")
-        except Exception as exc:  # any failure to reach the store is reported, not raised
-            result["stores_unreachable"].append(name)
-            result["details"][name] = {"status": "unreachable", "error": str(exc)}
-            continue
-        result["stores_configured"].append(name)
-        result["details"][name] = {"status": "ok", "error": None}
-    return result
-
-
-def verify_external_integrity(
-    schema: Any,
-    store_name: str | None = None,
-    *,
-    check_contents: bool = False,
-    legacy_subfolding: Sequence[int] = LEGACY_SUBFOLDING,
-    connection: Connection | None = None,
-) -> dict[str, Any]:
-    """Check that every entry of the schema's ``~external_<store>`` tables (or of one store's)
-    has its object in the store.
-
-    Parameters
-    ----------
-    check_contents : also read every object and compare it with its MD5 reference (blobs and
-        attachments) or recorded ``contents_hash`` (filepaths)
-
-    Returns
-    -------
-    dict
-        ``total_references``, ``valid``, ``missing`` and ``corrupt`` (lists of ``{store,
-        hash, path}``) and ``stores_checked``.
-    """
-    target = target_of(schema, connection)
-    sql.require_mysql(target.connection, "verify_external_integrity")
-    stores = [
-        t.removeprefix(sql.EXTERNAL_PREFIX)
-        for t in sql.external_tables(target.query, target.database)
-    ]
-    if store_name is not None:
-        if store_name not in stores:
-            raise DataJointError(
-                f"Schema `{target.database}` has no table ~external_{store_name}; its stores: "
-                f"{', '.join(stores) or 'none'}."
-            )
-        stores = [store_name]
-    result: dict[str, Any] = {
-        "total_references": 0,
-        "valid": 0,
-        "missing": [],
-        "corrupt": [],
-        "stores_checked": stores,
-    }
-    for store in stores:
-        backend = _backend(target, store)
-        objects = set(backend.list_files(target.database))
-        entries = sql.external_entries(target.query, target.database, sql.EXTERNAL_PREFIX + store)
-        for ref, entry in entries.items():
-            result["total_references"] += 1
-            name = entry["attachment_name"]
-            if name:
-                path, prefix = (
-                    legacy_path(target.database, ref, "." + name, legacy_subfolding),
-                    (str(name).encode() + b"\0"),
-                )
-                found, expected = path in objects, ref
-            elif entry["filepath"]:
-                path, prefix = str(entry["filepath"]), b""
-                found, expected = backend.exists(path), entry["contents_hash"]
-            else:
-                path, prefix = legacy_path(target.database, ref, "", legacy_subfolding), b""
-                found, expected = path in objects, ref
-            report = {"store": store, "hash": str(uuid.UUID(bytes=ref)), "path": path}
-            if not found:
-                result["missing"].append(report)
-            elif check_contents and expected and not backend.isdir(path):
-                data = prefix + backend.get_buffer(path)
-                if hashlib.md5(data).digest() != expected:
-                    result["corrupt"].append(report)
-                else:
-                    result["valid"] += 1
-            else:
-                result["valid"] += 1
-    return result

@@ -91,12 +91,14 @@ def migrate_schema(
     finalize: bool = False,
     *,
     legacy_subfolding: Any = LEGACY_SUBFOLDING,
+    legacy_database: str | None = None,
     connection: Connection | None = None,
 ) -> dict[str, Any]:
     """Every migration step for a DataJoint 0.14 schema, in order: type markers, store
     references (two steps, see :func:`migrate_external`), filepaths, job metadata, lineage.
     Every step is checked first: a problem with the store references stops the run before
-    anything changes.
+    anything changes. ``legacy_subfolding`` and ``legacy_database`` are passed on to
+    :func:`migrate_external`.
 
     Returns
     -------
@@ -108,13 +110,23 @@ def migrate_schema(
     name, conn = target.database, target.connection
     if not dry_run:  # find every problem before the first change
         checks = migrate_schema(
-            name, True, finalize, legacy_subfolding=legacy_subfolding, connection=conn
+            name,
+            True,
+            finalize,
+            legacy_subfolding=legacy_subfolding,
+            legacy_database=legacy_database,
+            connection=conn,
         )
         refuse_problems(name, checks["external"]["problems"] + checks["filepath"]["problems"])
     return {
         "columns": migrate_columns(name, dry_run, connection=conn),
         "external": migrate_external(
-            name, dry_run, finalize, legacy_subfolding=legacy_subfolding, connection=conn
+            name,
+            dry_run,
+            finalize,
+            legacy_subfolding=legacy_subfolding,
+            legacy_database=legacy_database,
+            connection=conn,
         ),
         "filepath": migrate_filepath(name, dry_run, finalize, connection=conn),
         "job_metadata": add_job_metadata_columns(name, dry_run, connection=conn),
