@@ -238,7 +238,7 @@ def require_mysql(connection: Any, what: str) -> None:
     """Refuse other backends: DataJoint 0.14 made databases only on MySQL/MariaDB."""
     if connection.backend != "mysql":
         raise DataJointError(
-            f"{what} migrates databases made by DataJoint 0.14, which ran only on MySQL/MariaDB; "
+            f"{what} is for databases made by DataJoint 0.14, which ran only on MySQL/MariaDB; "
             f"this connection is {connection.backend}, where such databases cannot exist. "
             "Nothing was changed."
         )

@@ -43,10 +43,10 @@ def _order(target: Target) -> list[str]:
     return list(graphlib.TopologicalSorter(graph).static_order())
 
 
-def _copy(source: Target, dest: str, copy_data: bool) -> tuple[list[str], int]:
+def _copy(source: Target, dest: str, copy_data: bool, what: str) -> tuple[list[str], int]:
     """Copy every table of ``source`` into the schema ``dest`` (created if absent; it must
     have no tables). On failure the tables created so far are dropped again."""
-    sql.require_mysql(source.connection, "copying a schema")
+    sql.require_mysql(source.connection, what)
     source.refuse_open_transaction()
     if dest == source.database:
         raise DataJointError(f"Cannot copy schema `{dest}` onto itself.")
@@ -96,7 +96,7 @@ def create_parallel_schema(
         ``tables_created`` (count), ``data_copied`` (bool), ``rows_copied``, ``tables``
         (names, parents first).
     """
-    tables, rows = _copy(target_of(source, connection), dest, copy_data)
+    tables, rows = _copy(target_of(source, connection), dest, copy_data, "create_parallel_schema")
     return {
         "tables_created": len(tables),
         "data_copied": copy_data,
@@ -122,8 +122,8 @@ def copy_table_data(
         ``rows_copied`` and ``time_taken`` (seconds).
     """
     source = target_of(source_schema, connection)
-    dest = target_of(dest_schema, connection or source.connection)
     sql.require_mysql(source.connection, "copy_table_data")
+    dest = target_of(dest_schema, connection or source.connection)
     name = getattr(table, "table_name", table)
     for where in (source, dest):
         if name not in where.tables():
@@ -145,7 +145,7 @@ def backup_schema(
     dict
         ``tables_backed_up``, ``rows_backed_up``, ``backup_location`` (the schema name).
     """
-    tables, rows = _copy(target_of(schema, connection), backup_name, copy_data=True)
+    tables, rows = _copy(target_of(schema, connection), backup_name, True, "backup_schema")
     return {"tables_backed_up": len(tables), "rows_backed_up": rows, "backup_location": backup_name}
 
 
@@ -158,7 +158,7 @@ def restore_schema(backup: Any, dest: str, connection: Connection | None = None)
     dict
         ``tables_restored``, ``rows_restored``.
     """
-    tables, rows = _copy(target_of(backup, connection), dest, copy_data=True)
+    tables, rows = _copy(target_of(backup, connection), dest, True, "restore_schema")
     return {"tables_restored": len(tables), "rows_restored": rows}
 
 
