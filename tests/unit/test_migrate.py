@@ -10,7 +10,7 @@ import pytest
 
 from datajoint.backends import mysql_legacy as sql
 from datajoint.backends.base import ColumnInfo
-from datajoint.migrate.common import classify
+from datajoint.migrate.common import classify, written_by_2x
 from datajoint.migrate.external import content_hash, legacy_path
 from datajoint.storage.paths import compute_hash
 
@@ -70,6 +70,23 @@ def column(comment, sql_type="longblob", name="c"):
 def test_columns_are_classified(comment, sql_type, kind, core, user_comment):
     found = classify("t", column(comment, sql_type))
     assert (found.kind, found.core_type, found.comment) == (kind, core, user_comment)
+
+
+@pytest.mark.parametrize(
+    ("comment", "sql_type", "by_2x"),
+    [
+        (":int32:", "int", True),
+        (":varchar(8):", "varchar(8)", True),
+        (":<blob>:", "longblob", True),
+        (":<blob@s>:", "json", True),
+        (":<graph>:", "longblob", False),  # a 0.14 adapted type
+        (":uuid:", "binary(16)", False),  # 0.14 wrote uuid markers too
+        (":attach:", "longblob", False),
+        ("", "longblob", False),
+    ],
+)
+def test_markers_only_2x_writes(comment, sql_type, by_2x):
+    assert written_by_2x(classify("t", column(comment, sql_type))) is by_2x
 
 
 def test_hidden_columns_are_never_touched():

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..backends.base import ColumnInfo, TableInfo
@@ -13,12 +13,13 @@ from ..catalog import split_comment
 from ..connection import Connection, conn
 from ..errors import DataJointError
 from ..schema import Schema
-from ..types import parse_type
+from ..types import UUID, parse_type
 
 # 0.14 markers of values kept in a store: a binary(16) reference into ~external_<store>
 LEGACY_STORED = re.compile(r"^(blob|attach|filepath)@([A-Za-z][-\w]*)$")
 # 0.14 markers of values kept in the table
 LEGACY_IN_TABLE = {"attach": "<attach>", "blob": "<blob>"}
+BUILTIN_CODECS = frozenset({"blob", "attach", "hash", "object", "npy", "filepath"})
 
 
 @dataclass(frozen=True)
@@ -126,13 +127,38 @@ def classify(table: str, info: ColumnInfo, blob_type: str = "<blob>") -> Column:
     return Column(table, info, "migrated", declared, comment)
 
 
+def written_by_2x(column: Column) -> bool:
+    """Whether a column's marker is one DataJoint 0.14 never wrote (0.14 wrote ``:uuid:`` and
+    its adapted types' ``:<name>:``): any other core type, or a built-in 2.0 codec."""
+    if column.kind != "migrated":
+        return False
+    spec = parse_type(str(column.core_type))
+    if spec.is_codec:
+        return spec.store is not None or spec.codec_name in BUILTIN_CODECS
+    return spec.kind != UUID
+
+
 def columns(target: Target, blob_type: str = "<blob>") -> list[Column]:
-    """Every column of the schema's user tables, classified."""
-    return [
-        classify(name, info, blob_type)
-        for name, table in target.user_tables().items()
-        for info in table.columns
-    ]
+    """Every column of the schema's user tables, classified.
+
+    A table with a marker that only DataJoint 2.x writes was declared (or already migrated)
+    by 2.x: its columns without a marker are native types chosen on purpose (a ``longblob``
+    of raw bytes), so none of them is proposed for a marker.
+    """
+    found = []
+    for name, table in target.user_tables().items():
+        classified = [classify(name, info, blob_type) for info in table.columns]
+        names = {c.name for c in classified}
+        stored = {c.name for c in classified if c.kind == "stored"}
+        # the 2.0 columns migrate_external made are no sign of a table declared by 2.x
+        made = {n + "_v2" for n in stored} | {n for n in names if f"_{n}_v1" in names}
+        if any(written_by_2x(c) for c in classified if c.name not in made):
+            classified = [
+                replace(c, kind="other", core_type=None) if c.kind == "native" else c
+                for c in classified
+            ]
+        found += classified
+    return found
 
 
 def marker(core_type: str, comment: str) -> str:

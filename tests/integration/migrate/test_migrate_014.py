@@ -179,7 +179,11 @@ def test_markers_make_blobs_and_attachments_decode(legacy, connection, schema):
     assert_activity(module.Activity, legacy, summary=False)  # a store reference: not yet
     status = dj.migrate.check_migration_status(schema)
     assert status["pending"] == 0 and status["migrated"] == status["total_blob_columns"] == 4
-    # a second run finds nothing to do and changes nothing
+    # a second run finds nothing to do and changes nothing, also after 2.0 code added a
+    # native longblob (raw bytes by choice) to a migrated table
+    connection.query(
+        f"ALTER TABLE `{legacy.database}`.`session` ADD COLUMN `raw` longblob DEFAULT NULL"
+    )
     before = snapshot(connection, legacy)
     again = dj.migrate.migrate_columns(schema, dry_run=False)
     assert again["sql_statements"] == [] and again["columns_migrated"] == 0
@@ -201,7 +205,6 @@ def test_blob_helpers_mark_only_blobs(legacy, connection, schema):
 
 
 def test_store_references_migrate_in_two_steps(legacy, connection, schema, store_files_kept):
-    dj.migrate.migrate_columns(schema, dry_run=False)
     first = dj.migrate.migrate_external(schema, dry_run=False)
     assert first["columns_migrated"] == 3 and first["rows_migrated"] == 7
     module = module_of(legacy, connection)
@@ -218,6 +221,10 @@ def test_store_references_migrate_in_two_steps(legacy, connection, schema, store
     final = dj.migrate.migrate_external(schema, dry_run=False, finalize=True)
     assert final["rows_migrated"] == 2 and final["columns_migrated"] == 3
     dj.migrate.migrate_filepath(schema, dry_run=False, finalize=True)
+    # the markers may come last: the 2.0 columns made above do not hide the 0.14 ones
+    needs = dj.migrate.analyze_columns(schema)["needs_migration"]
+    assert ("_recording", "sampling_rate") in {(c["table"], c["column"]) for c in needs}
+    dj.migrate.migrate_columns(schema, dry_run=False)
     module = module_of(legacy, connection)
     recording = module.Recording
     assert recording.heading["trace"].codec is dj.get_codec("blob")
