@@ -142,8 +142,8 @@ def columns(target: Target, blob_type: str = "<blob>") -> list[Column]:
     """Every column of the schema's user tables, classified.
 
     A table with a marker that only DataJoint 2.x writes was declared (or already migrated)
-    by 2.x: its columns without a marker are native types chosen on purpose (a ``longblob``
-    of raw bytes), so none of them is proposed for a marker.
+    by 2.x: its columns without a marker are native types chosen on purpose (raw bytes in a
+    MySQL blob), so none of them is proposed for a marker.
     """
     found = []
     for name, table in target.user_tables().items():
