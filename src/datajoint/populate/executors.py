@@ -15,6 +15,7 @@ import logging
 import multiprocessing
 import os
 import pickle
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import (
     BrokenExecutor,
@@ -34,6 +35,10 @@ logger = logging.getLogger("datajoint")
 
 # tables registered by the parent before its workers fork: (schema, table) -> instance
 _FORKED: dict[tuple[str, str], Any] = {}
+
+# one task at a time per process: the tables of a process share one connection, and executors
+# such as Dask run several tasks of a worker process in threads
+_TASK_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -115,16 +120,17 @@ def work(ref: TableRef, key: dict[str, Any], options: Options) -> tuple[str, Any
     A failure of ``make`` is recorded in the jobs table by :func:`make_one`; any other failure
     of the worker is logged here and reported to the parent.
     """
-    try:
-        table = _open(ref)
-    except Exception as exc:
-        return _failed(ref, key, exc)
-    jobs = table.jobs if options.reserve else None
-    try:
-        status = make_one(table, key, jobs, options.make_kwargs)
-    except Exception as exc:
-        return "error", key, error_message(exc), _picklable(exc)
-    return status, key, None, None
+    with _TASK_LOCK:
+        try:
+            table = _open(ref)
+        except Exception as exc:
+            return _failed(ref, key, exc)
+        jobs = table.jobs if options.reserve else None
+        try:
+            status = make_one(table, key, jobs, options.make_kwargs)
+        except Exception as exc:
+            return "error", key, error_message(exc), _picklable(exc)
+        return status, key, None, None
 
 
 def _result(future: Future[Any], ref: TableRef) -> Any:
@@ -184,14 +190,15 @@ def drain(
 ) -> list[tuple[str, Any, Any, Any]]:
     """One worker task of claiming mode: claim and make jobs until the queue is empty."""
     out = []
-    try:
-        table = _open(ref)
-        for status, key, message, exc in _claim_loop(
-            table, table.jobs, options, priority, within, limit
-        ):
-            out.append((status, key, message, None if exc is None else _picklable(exc)))
-    except Exception as exc:  # claiming failed (make() failures are yielded above)
-        out.append(_failed(ref, None, exc))
+    with _TASK_LOCK:
+        try:
+            table = _open(ref)
+            for status, key, message, exc in _claim_loop(
+                table, table.jobs, options, priority, within, limit
+            ):
+                out.append((status, key, message, None if exc is None else _picklable(exc)))
+        except Exception as exc:  # claiming failed (make() failures are yielded above)
+            out.append(_failed(ref, None, exc))
     return out
 
 
@@ -226,6 +233,12 @@ def _forked(table: Any, executor: Executor | None, workers: int) -> Iterator[Exe
     the parent's connection is closed meanwhile and reopened afterwards."""
     check_executor(table, executor)
     connection = table.connection
+    if connection.adapter.name == "sqlite" and connection.conn_info["path"] == ":memory:":
+        raise DataJointError(
+            f"populate() of {type(table).__name__} cannot run in other processes: its schema "
+            "lives in an in-memory SQLite database, which only this process sees. Use a "
+            "database file (database.path) or populate without processes/executor."
+        )
     ref = table_ref(table)
     _FORKED[(ref.database, ref.table_name)] = table
     connection.close()
