@@ -70,8 +70,12 @@ __all__ = [
     "list_codecs",
     "list_schemas",
     "logger",
+    "publish",
     "virtual_schema",
 ]
+
+
+_PORTABLE = ("publish",)
 
 
 def __getattr__(name: str) -> Any:
@@ -81,6 +85,8 @@ def __getattr__(name: str) -> Any:
         return cli
     if name in ("gc", "migrate"):  # garbage collection, 0.14 migration: imported on use
         return importlib.import_module(f".{name}", __name__)
+    if name in _PORTABLE:  # Parquet publications and portable subsets, imported on use
+        return getattr(importlib.import_module(".portable", __name__), name)
     if name in ("Diagram", "diagram"):
         module = importlib.import_module(".diagram", __name__)
         return module if name == "diagram" else module.Diagram

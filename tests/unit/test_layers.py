@@ -39,6 +39,7 @@ LAYERS = {
     "populate": 7,
     "schema": 7,
     "diagram": 7,
+    "portable": 7,
     "cli": 8,
     # the import paths of DataJoint 0.14 and 2.x, kept as thin re-exports
     "user_tables": 8,

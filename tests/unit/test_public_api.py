@@ -47,6 +47,7 @@ EXPECTED = {
     "list_codecs",
     "list_schemas",
     "logger",
+    "publish",
     "virtual_schema",
 }
 

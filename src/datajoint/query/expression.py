@@ -14,7 +14,9 @@ from typing import Any
 
 from ..errors import DataJointError, UnknownAttributeError
 from ..heading import Attribute, Heading
+from . import arrow as _arrow
 from . import fetch as _fetch
+from . import parquet as _parquet
 from . import preview as _preview
 from . import sqlfrag
 from .compiler import compile_fetch, inline_params
@@ -489,8 +491,49 @@ class QueryExpression:
         offset: int | None = None,
         squeeze: bool = False,
     ) -> Any:
-        """Rows as a pyarrow Table (extra ``arrow``)."""
-        return _fetch.to_arrow(self, order_by, limit, offset, squeeze)
+        """Rows as a pyarrow Table (extra ``arrow``) with one exact Arrow type per attribute.
+
+        Numeric ``<blob>`` arrays become (nested) lists, other blob columns their bytes;
+        attributes in object stores become the URLs of their objects (nothing is downloaded).
+        """
+        return _arrow.to_arrow(self, order_by, limit, offset, squeeze)
+
+    def to_parquet(
+        self,
+        path: Any,
+        partition_by: str | Sequence[str] | None = None,
+        *,
+        incremental: bool = False,
+        rows_per_file: int | None = None,
+        storage_options: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Write the rows as a Parquet dataset in the folder ``path`` (extra ``arrow``).
+
+        The columns are those of :meth:`to_arrow`. A manifest (``_datajoint.json``) beside the
+        data records the schema and, for every write, its time, row count and files.
+
+        Parameters
+        ----------
+        path : a local folder or an fsspec URL (``s3://bucket/prefix``)
+        partition_by : attributes of the Hive-style partition folders (``subject_id=3/``)
+        incremental : write only the rows whose primary key the dataset does not hold yet
+            (otherwise the dataset is replaced)
+        rows_per_file : at most this many rows per Parquet file
+        storage_options : options of the fsspec filesystem of ``path`` (credentials, endpoint)
+
+        Returns
+        -------
+        dict
+            ``{"rows": n, "files": [paths relative to path], "time": ISO time}``
+        """
+        return _parquet.write_dataset(
+            self,
+            path,
+            partition_by,
+            incremental=incremental,
+            rows_per_file=rows_per_file,
+            storage_options=storage_options,
+        )
 
     def to_arrays(
         self,

@@ -355,11 +355,6 @@ def to_polars(query: Any, order_by: Any, limit: Any, offset: Any, squeeze: bool)
         return formats.to_polars(query, columns(query, order_by, limit, offset, squeeze))
 
 
-def to_arrow(query: Any, order_by: Any, limit: Any, offset: Any, squeeze: bool) -> Any:
-    with _collector_paused():
-        return formats.to_arrow(query, columns(query, order_by, limit, offset, squeeze))
-
-
 def legacy_fetch(
     query: Any,
     attributes: Sequence[str],

@@ -1,4 +1,4 @@
-"""Column-oriented outputs: pandas, polars, Arrow (optional extras).
+"""Column-oriented outputs: pandas, polars (optional extras; Arrow is in ``arrow.py``).
 
 Each builder takes ``{name: decoded values}`` in heading order, so no per-row Python objects
 are made on the way.
@@ -51,21 +51,3 @@ def to_polars(query: Any, columns: dict[str, list[Any]]) -> Any:
     """A polars DataFrame with one column per attribute."""
     pl = require("polars", "polars")
     return pl.DataFrame(columns, strict=False)
-
-
-def to_arrow(query: Any, columns: dict[str, list[Any]]) -> Any:
-    """A pyarrow Table with one column per attribute (uint64 typed: its values may exceed
-    what Arrow infers for Python ints)."""
-    pa = require("pyarrow", "arrow")
-    heading = query.heading
-    uint64 = {
-        n
-        for n in columns
-        if heading[n].type.kind == T.INT and heading[n].type.unsigned and heading[n].type.bits == 64
-    }
-    return pa.table(
-        {
-            name: pa.array(values, type=pa.uint64() if name in uint64 else None)
-            for name, values in columns.items()
-        }
-    )

@@ -384,6 +384,7 @@ _CLASS_METHODS = (
     "to_pandas",
     "to_polars",
     "to_arrow",
+    "to_parquet",
     "to_arrays",
     "keys",
     "fetch1",
