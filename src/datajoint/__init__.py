@@ -62,9 +62,11 @@ __all__ = [
     "ValidationResult",
     "VirtualModule",
     "__version__",
+    "clone",
     "config",
     "conn",
     "errors",
+    "export",
     "get_codec",
     "get_storage_adapter",
     "list_codecs",
@@ -75,7 +77,7 @@ __all__ = [
 ]
 
 
-_PORTABLE = ("publish",)
+_PORTABLE = ("clone", "export", "publish")
 
 
 def __getattr__(name: str) -> Any:

@@ -2,10 +2,10 @@
 
 ``dj`` alone starts a Python console with ``dj`` and the ``-s`` schemas loaded. Subcommands
 answer one question and exit: ``dj schemas``, ``dj tables SCHEMA``, ``dj describe SCHEMA
-TABLE``, ``dj progress SCHEMA``, ``dj diagram SCHEMA [-o FILE]``, ``dj gc SCHEMA...`` and
-``dj migrate SCHEMA [--apply] [--finalize]``. They exit with status 0
-on success, 1 when the database or DataJoint reports an error (the message goes to stderr), and
-2 for a malformed command line.
+TABLE``, ``dj progress SCHEMA``, ``dj diagram SCHEMA [-o FILE]``, ``dj gc SCHEMA...``,
+``dj migrate SCHEMA [--apply] [--finalize]`` and ``dj export SCHEMA [TABLE...] --to TARGET``.
+They exit with status 0 on success, 1 when the database or DataJoint reports an error (the
+message goes to stderr), and 2 for a malformed command line.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import code
 import logging
 import sys
 import types
+import urllib.parse
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -123,6 +124,40 @@ def _parser() -> argparse.ArgumentParser:
     )
     migrate.add_argument("--sql", action="store_true", help="also print the SQL statements")
     _connection_arguments(migrate, inherited=True)
+    export = commands.add_parser(
+        "export",
+        help="Copy tables (or restricted rows) with every row they depend on to another database.",
+        description="Copy rows of a schema with every row they depend on (and, with --clone, "
+        "every row depending on them) into a SQLite file or another server; in-store objects "
+        "are copied too. Running it again changes nothing.",
+    )
+    export.add_argument("schema", metavar="SCHEMA", help="schema (database) name")
+    export.add_argument(
+        "tables",
+        nargs="*",
+        metavar="TABLE",
+        help="class names (Session, Session.Trial); default all",
+    )
+    export.add_argument(
+        "--to",
+        required=True,
+        metavar="TARGET",
+        help="a SQLite file, or a URL: mysql://user:password@host:port, postgresql://…",
+    )
+    export.add_argument("--where", metavar="SQL", help="restrict each named table by this SQL")
+    export.add_argument(
+        "--clone", action="store_true", help="also copy every row that depends on the rows"
+    )
+    export.add_argument(
+        "--rename",
+        metavar="SCHEMA:TARGET",
+        type=_schema_spec,
+        action="append",
+        default=[],
+        help="write schema SCHEMA as TARGET in the target database (repeatable)",
+    )
+    export.add_argument("--dry-run", action="store_true", help="only count the rows to copy")
+    _connection_arguments(export, inherited=True)
     return parser
 
 
@@ -280,6 +315,45 @@ def _migrate(connection: Any, options: argparse.Namespace) -> None:
     print(format_report(options.schema, result, sql=options.sql))
 
 
+def _target(text: str) -> Any:
+    """The target of ``dj export --to``: a SQLite file path, or a server URL."""
+    url = urllib.parse.urlsplit(text)
+    if "://" not in text:
+        return text
+    backend = {"postgres": "postgresql"}.get(url.scheme, url.scheme)
+    if backend == "sqlite":
+        return url.path if url.netloc in ("", "localhost") else url.netloc + url.path
+    if backend not in ("mysql", "postgresql"):
+        raise CommandError(f"unknown target backend `{url.scheme}` (mysql, postgresql, sqlite).")
+    return dj.Connection(
+        url.hostname or "localhost",
+        urllib.parse.unquote(url.username or ""),
+        urllib.parse.unquote(url.password or ""),
+        port=url.port,
+        backend=backend,
+    )
+
+
+def _export(connection: Any, options: argparse.Namespace) -> None:
+    module = _module(connection, options.schema)
+    tables: list[Any] = [_find(module, name)() for name in options.tables]
+    if options.where:
+        if not tables:
+            raise CommandError("--where restricts the named tables: name at least one TABLE.")
+        tables = [table & options.where for table in tables]
+    run = dj.clone if options.clone else dj.export
+    target = options.to if options.dry_run else _target(options.to)
+    report = run(
+        *(tables or [module.schema]),
+        to=target,
+        schema_map=dict(options.rename),
+        dry_run=options.dry_run,
+    )
+    print(report)
+    if report.target is not None and report.target is not connection:
+        report.target.close()
+
+
 COMMANDS: dict[str, Callable[[Any, argparse.Namespace], None]] = {
     "schemas": _schemas,
     "tables": _tables,
@@ -288,6 +362,7 @@ COMMANDS: dict[str, Callable[[Any, argparse.Namespace], None]] = {
     "diagram": _diagram,
     "gc": _gc,
     "migrate": _migrate,
+    "export": _export,
 }
 
 

@@ -288,6 +288,14 @@ class Heading:
             extra={},
         )
 
+    def stored(self) -> Heading:
+        """This heading with every codec attribute seen as the column that stores it (values
+        then travel in their stored form: blob bytes, store records)."""
+        if not any(a.codec is not None for a in self.all_attributes):
+            return self
+        attrs = tuple(a.storage for a in self.all_attributes)
+        return replace(self, all_attributes=attrs, extra={})
+
     def __repr__(self) -> str:
         lines = []
         if self.comment:

@@ -14,7 +14,6 @@ form when Arrow cannot hold them.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -153,11 +152,8 @@ def _offsets(sizes: Any) -> pa.Array:
 def stored_view(query: Any) -> Any:
     """``query`` with every codec attribute seen as the column it is stored in, so a fetch
     returns stored forms (blob bytes, store records) without decoding or downloading."""
-    heading: Heading = query.heading
-    if not any(a.codec is not None for a in heading.all_attributes):
-        return query
-    attrs = tuple(a.storage for a in heading.all_attributes)
-    return query._derive(heading=replace(heading, all_attributes=attrs, extra={}))
+    stored = query.heading.stored()
+    return query if stored is query.heading else query._derive(heading=stored)
 
 
 def _urls(attr: Attribute, stored: list[Any], config: Any) -> list[str | None]:

@@ -429,6 +429,20 @@ def insert_dataframe(table: Any, df: Any, index_as_pk: bool | None, **options: A
     insert(table, frame.to_dict("records"), **options)
 
 
+def insert_stored(table: Any, rows: Sequence[dict[str, Any]], chunk_size: int = 5000) -> None:
+    """Insert rows whose codec attributes hold their stored form (blob bytes, store records,
+    as a fetch through ``Heading.stored()`` returns them): no codec runs and no store is
+    written. Rows whose primary key is present already are skipped."""
+    if not rows:
+        return
+    heading = table.heading.stored()
+    fields = [n for n in rows[0] if n in heading.all_names]
+    for start in range(0, len(rows), chunk_size):
+        batch = list(rows[start : start + chunk_size])
+        _encode_and_send(table, table.connection, heading, fields, batch, "skip")
+    _record(table)
+
+
 # codecs whose stored values embed the path of the table they belong to (spec 06)
 _SCHEMA_ADDRESSED = frozenset({"object", "npy"})
 
