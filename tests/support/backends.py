@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from typing import Any
 
 import pytest
 
@@ -30,11 +31,14 @@ SERVERS = {
 }
 
 
-def open_connection(name: str, tmp_path_factory: pytest.TempPathFactory) -> dj.Connection:
-    """A new Connection to the test database of backend ``name``."""
+def open_connection(
+    name: str, tmp_path_factory: pytest.TempPathFactory, config: Any = None
+) -> dj.Connection:
+    """A new Connection to the test database of backend ``name`` (reading its settings from
+    ``config`` when given)."""
     if name == "sqlite":
         path = tmp_path_factory.mktemp("sqlite") / "pipeline.db"
-        return dj.Connection(backend="sqlite", path=str(path))
+        return dj.Connection(backend="sqlite", path=str(path), config_override=config)
     server = SERVERS[name]
     try:
         return dj.Connection(
@@ -44,12 +48,35 @@ def open_connection(name: str, tmp_path_factory: pytest.TempPathFactory) -> dj.C
             port=server["port"],
             backend=name,
             use_tls=False,
+            config_override=config,
         )
     except Exception as exc:
         message = f"{name} server at {server['host']}:{server['port']} unreachable: {exc}"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
+
+
+def connection_fields(backend_name: str, connection: dj.Connection) -> list[str]:
+    """``backend, host, port, user, password, path`` of a test connection, as text for worker
+    processes (see :func:`connect_with`)."""
+    server = SERVERS.get(backend_name, {})
+    return [
+        backend_name,
+        server.get("host", ""),
+        str(server.get("port", "")),
+        server.get("user", ""),
+        server.get("password", ""),
+        connection.conn_info["path"] or "",
+    ]
+
+
+def connect_with(fields: list[str]) -> dj.Connection:
+    """A new connection from :func:`connection_fields` (in a worker process)."""
+    backend, host, port, user, password, path = fields
+    if backend == "sqlite":
+        return dj.Connection(backend="sqlite", path=path)
+    return dj.Connection(host, user, password, port=int(port), backend=backend, use_tls=False)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

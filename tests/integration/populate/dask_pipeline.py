@@ -17,19 +17,14 @@ import pathlib
 import signal
 
 import datajoint as dj
+from support.backends import connect_with
 
 FAIL = 5
 KILL = 3
 
-_fields = pathlib.Path(os.environ["DJ_DASK_TEST"]).read_text().split("|")
-_backend, _host, _port, _user, _password, _path, _schema, _log = _fields
+*_fields, _schema, _log = pathlib.Path(os.environ["DJ_DASK_TEST"]).read_text().split("|")
 LOG = pathlib.Path(_log)
-if _backend == "sqlite":
-    connection = dj.Connection(backend="sqlite", path=_path)
-else:
-    connection = dj.Connection(
-        _host, _user, _password, port=int(_port), backend=_backend, use_tls=False
-    )
+connection = connect_with(_fields)
 schema = dj.Schema(_schema, connection=connection)
 
 

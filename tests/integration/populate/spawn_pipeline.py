@@ -10,14 +10,10 @@ from __future__ import annotations
 import os
 
 import datajoint as dj
+from support.backends import connect_with
 
-_backend, _host, _port, _user, _password, _path, _schema = os.environ["DJ_SPAWN_TEST"].split("|")
-if _backend == "sqlite":
-    connection = dj.Connection(backend="sqlite", path=_path)
-else:
-    connection = dj.Connection(
-        _host, _user, _password, port=int(_port), backend=_backend, use_tls=False
-    )
+*_fields, _schema = os.environ["DJ_SPAWN_TEST"].split("|")
+connection = connect_with(_fields)
 schema = dj.Schema(_schema, connection=connection)
 
 

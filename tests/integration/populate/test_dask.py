@@ -21,7 +21,7 @@ from distributed import Client, LocalCluster
 
 import datajoint as dj
 from datajoint.errors import DataJointError
-from support.backends import SERVERS, new_schema_name
+from support.backends import connection_fields, new_schema_name
 
 
 @pytest.fixture(scope="module")
@@ -53,17 +53,7 @@ def _forget_pipeline() -> None:
 @pytest.fixture
 def dask_pipeline(backend_name, connection, tmp_path, client):
     name = new_schema_name("djdask")
-    server = SERVERS.get(backend_name, {})
-    fields = [
-        backend_name,
-        server.get("host", ""),
-        str(server.get("port", "")),
-        server.get("user", ""),
-        server.get("password", ""),
-        connection.conn_info["path"] or "",
-        name,
-        str(tmp_path),
-    ]
+    fields = [*connection_fields(backend_name, connection), name, str(tmp_path)]
     pathlib.Path(os.environ["DJ_DASK_TEST"]).write_text("|".join(fields))
     client.run(_forget_pipeline)  # the workers import it again, bound to the new schema
     _forget_pipeline()

@@ -79,19 +79,9 @@ def test_spawned_workers(backend_name, connection, monkeypatch) -> None:
     import sys
     from concurrent.futures import ProcessPoolExecutor
 
-    from support.backends import SERVERS, new_schema_name
+    from support.backends import connection_fields, new_schema_name
 
-    name = new_schema_name("djspawn")
-    server = SERVERS.get(backend_name, {})
-    fields = [
-        backend_name,
-        server.get("host", ""),
-        str(server.get("port", "")),
-        server.get("user", ""),
-        server.get("password", ""),
-        connection.conn_info["path"] or "",
-        name,
-    ]
+    fields = [*connection_fields(backend_name, connection), new_schema_name("djspawn")]
     monkeypatch.setenv("DJ_SPAWN_TEST", "|".join(fields))
     sys.modules.pop("spawn_pipeline", None)
     module = importlib.import_module("spawn_pipeline")

@@ -14,7 +14,7 @@ from portable_pipeline import add_subjects, declare_pipeline
 import datajoint as dj
 from datajoint.settings import Config
 from datajoint.storage.refs import NpyRef, ObjectRef
-from support.backends import SERVERS, new_schema_name
+from support.backends import new_schema_name, open_connection
 
 TABLES = ("Species", "Subject", "Session", "Session.Trial", "Trace", "Stats")
 
@@ -62,19 +62,6 @@ def store_config(tmp_path: pathlib.Path, name: str) -> Config:
     return config
 
 
-def server_connection(backend: str, config: Config) -> dj.Connection:
-    server = SERVERS[backend]
-    return dj.Connection(
-        server["host"],
-        server["user"],
-        server["password"],
-        port=server["port"],
-        backend=backend,
-        use_tls=False,
-        config_override=config,
-    )
-
-
 def declare_recordings(schema: dj.Schema, lab: types.SimpleNamespace) -> Any:
     """A table in a second schema with in-store attributes, depending on lab.Session."""
 
@@ -103,9 +90,9 @@ def record(Recording: Any, keys: list[dict[str, Any]]) -> None:
     )
 
 
-def test_clone_postgresql_to_sqlite_to_mariadb(tmp_path) -> None:
+def test_clone_postgresql_to_sqlite_to_mariadb(tmp_path, tmp_path_factory) -> None:
     configs = {b: store_config(tmp_path, b) for b in ("postgresql", "sqlite", "mysql")}
-    source = server_connection("postgresql", configs["postgresql"])
+    source = open_connection("postgresql", tmp_path_factory, configs["postgresql"])
     names = [new_schema_name("djexport"), new_schema_name("djexrec")]
     lab_schema = dj.Schema(names[0], connection=source)
     rec_schema = dj.Schema(names[1], connection=source)
@@ -134,7 +121,7 @@ def test_clone_postgresql_to_sqlite_to_mariadb(tmp_path) -> None:
         assert all(t.inserted == t.rows and t.declared for t in report.values())
         assert report[f"{names[1]}.recording"].objects == 4 + 2 + 4  # npy, blobs, objects
 
-        mariadb = server_connection("mysql", configs["mysql"])
+        mariadb = open_connection("mysql", tmp_path_factory, configs["mysql"])
         targets.append(mariadb)
         middle = dj.VirtualModule("middle", names[0], connection=sandbox)
         again = dj.clone(middle.Subject & where, to=mariadb)
