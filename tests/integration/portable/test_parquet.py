@@ -21,6 +21,7 @@ from portable_pipeline import add_subjects
 import datajoint as dj
 from datajoint.codecs.blobformat import unpack
 from datajoint.query.parquet import manifest_schema, read_manifest
+from support.stores import BUCKET, S3_KEY, S3_SECRET
 
 
 def read_dataset(path) -> pa.Table:
@@ -209,3 +210,23 @@ def test_parquet_errors(pipeline, tmp_path) -> None:
     pipeline.Subject.to_parquet(tmp_path / "s", partition_by="species")
     with pytest.raises(dj.DataJointError, match="partitions"):
         pipeline.Subject.to_parquet(tmp_path / "s", incremental=True)
+
+
+def test_dataset_in_s3(pipeline, s3_server) -> None:
+    """A dataset written to an S3 bucket (moto server) through fsspec, incrementally."""
+    url = f"s3://{BUCKET}/published-{uuid.uuid4().hex[:8]}/subjects"
+    options = {
+        "key": S3_KEY,
+        "secret": S3_SECRET,
+        "client_kwargs": {"endpoint_url": f"http://{s3_server.endpoint}"},
+    }
+    first = pipeline.Subject.to_parquet(url, incremental=True, storage_options=options)
+    add_subjects(pipeline, range(5, 7))
+    second = pipeline.Subject.to_parquet(url, incremental=True, storage_options=options)
+    assert (first["rows"], second["rows"]) == (4, 2)
+    fs = s3_server.filesystem()
+    root = url.removeprefix("s3://")
+    manifest = read_manifest(fs, root)
+    assert [w["rows"] for w in manifest["writes"]] == [4, 2]
+    table = ds.dataset(root, format="parquet", filesystem=fs, schema=manifest_schema(manifest))
+    assert table.to_table().sort_by("subject_id").equals(pipeline.Subject.to_arrow())
