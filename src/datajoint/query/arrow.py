@@ -7,8 +7,9 @@ Core types map to one Arrow type each (integers by width and sign, ``float32`` t
 ``<blob>`` values that are numeric arrays of one dimensionality become (nested) Arrow lists; a
 column holding anything else keeps the blob bytes as ``large_binary``. Attributes in object
 stores (``<blob@>``, ``<npy@>``, ``<object@>``, ...) become the URLs of their objects: nothing
-is downloaded. Other codec values are converted as Arrow infers them, or kept in their stored
-form when Arrow cannot hold them.
+is downloaded. Other codecs storing bytes (``<attach>``) give those bytes; values of the
+remaining codecs are converted as Arrow infers them, or kept in their stored form when Arrow
+cannot hold them.
 """
 
 from __future__ import annotations
@@ -179,6 +180,8 @@ def codec_array(
     pa = _pa()
     if attr.store is not None:
         return pa.array(_urls(attr, stored, query.connection._config), type=pa.string())
+    if attr.is_blob and not isinstance(attr.codec, BlobCodec):
+        return core_array(attr.storage, stored)  # <attach> and other byte codecs: their bytes
     contexts = fetch._key_contexts(query, keys).field(attr.name)
     values = decode_values(attr.type, stored, contexts)
     if isinstance(attr.codec, BlobCodec):

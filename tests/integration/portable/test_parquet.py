@@ -230,3 +230,42 @@ def test_dataset_in_s3(pipeline, s3_server) -> None:
     assert [w["rows"] for w in manifest["writes"]] == [4, 2]
     table = ds.dataset(root, format="parquet", filesystem=fs, schema=manifest_schema(manifest))
     assert table.to_table().sort_by("subject_id").equals(pipeline.Subject.to_arrow())
+
+
+class PointCodec(dj.Codec):
+    """A codec storing (x, y) tuples as JSON."""
+
+    name = "test_parquet_point"
+
+    def get_dtype(self, is_store: bool) -> str:
+        return "json"
+
+    def encode(self, value, *, key=None):
+        return {"x": value[0], "y": value[1]}
+
+    def decode(self, stored, *, key=None):
+        return (stored["x"], stored["y"])
+
+
+def test_other_codecs(schema, tmp_path) -> None:
+    @schema
+    class Note(dj.Manual):
+        definition = """
+        id : int32
+        ---
+        doc : <attach>
+        where_ = null : <test_parquet_point>
+        """
+
+    source = tmp_path / "notes.txt"
+    source.write_bytes(b"field notes")
+    Note.insert([{"id": 1, "doc": source, "where_": (3, 4)}, {"id": 2, "doc": source, "where_": None}])
+    downloads = tmp_path / "downloads"
+    with dj.config.override(download_path=str(downloads)):
+        table = Note.to_arrow()
+    assert not downloads.exists()  # attachments are not written out
+    assert table.schema.field("doc").type == pa.large_binary()
+    assert table.column("doc").to_pylist() == [b"notes.txt\0field notes"] * 2
+    assert table.column("where_").to_pylist() == [[3, 4], None]
+    Note.to_parquet(tmp_path / "notes")
+    assert read_dataset(tmp_path / "notes").equals(table)
