@@ -251,3 +251,34 @@ def test_export_arguments_are_checked(pipeline, tmp_path) -> None:
     whole = dj.export(lab.schema, to=tmp_path / "all.db")
     assert sum(t.inserted for t in whole.values()) == sum(len(table_of(lab, p)()) for p in TABLES)
     whole.target.close()
+
+
+def test_a_failed_export_leaves_no_rows(pipeline, connection, tmp_path) -> None:
+    """The copy is one transaction on the target: an object that cannot be read from the
+    source's store, found after other rows were written, leaves none of them."""
+    lab = pipeline
+    location = tmp_path / "store"
+    location.mkdir()
+    renamed = new_schema_name("djfail")
+    with dj.config.override(
+        stores={"default": "main", "main": {"protocol": "file", "location": str(location)}}
+    ):
+        rec_schema = dj.Schema(new_schema_name("djrec"), connection=connection)
+        try:
+            Recording = declare_recordings(rec_schema, lab)
+            record(Recording, (lab.Session & {"subject_id": 1}).keys())
+            lost = (Recording & {"session": 2}).fetch1("raw")
+            (location / lost.path).unlink()  # the object of the last row is gone
+            schema_map = {lab.schema.database: renamed, rec_schema.database: renamed + "r"}
+            with pytest.raises(dj.DataJointError, match="Not found in store 'main'"):
+                dj.export(Recording, to=connection, schema_map=schema_map)
+            for name in schema_map.values():  # the tables were declared, no row was kept
+                tables = [t for t in connection.catalog.tables(name) if not t.startswith("~")]
+                assert tables, name
+                counts = {t: len(dj.FreeTable(connection, f"{name}.{t}")) for t in tables}
+                assert not any(counts.values()), counts
+        finally:
+            for name in (renamed + "r", renamed):
+                if name in dj.list_schemas(connection):
+                    dj.Schema(name, connection=connection).drop(prompt=False)
+            rec_schema.drop(prompt=False)

@@ -259,7 +259,9 @@ def test_other_codecs(schema, tmp_path) -> None:
 
     source = tmp_path / "notes.txt"
     source.write_bytes(b"field notes")
-    Note.insert([{"id": 1, "doc": source, "where_": (3, 4)}, {"id": 2, "doc": source, "where_": None}])
+    Note.insert(
+        [{"id": 1, "doc": source, "where_": (3, 4)}, {"id": 2, "doc": source, "where_": None}]
+    )
     downloads = tmp_path / "downloads"
     with dj.config.override(download_path=str(downloads)):
         table = Note.to_arrow()
