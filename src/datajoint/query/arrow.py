@@ -215,15 +215,16 @@ def to_arrow(
     pa = _pa()
     heading: Heading = query.heading
     names = heading.names
-    stored = fetch.columns(stored_view(query), order_by, limit, offset, False)
-    keys = {k: stored[k] for k in heading.primary_key}
-    arrays = []
-    for name in names:
-        attr = heading[name]
-        if attr.codec is None:
-            arrays.append(core_array(attr, stored[name]))
-        else:
-            arrays.append(codec_array(query, attr, stored[name], keys, squeeze))
+    with fetch._collector_paused():  # the rows hold no cycles (see fetch.py)
+        stored = fetch.columns(stored_view(query), order_by, limit, offset, False)
+        keys = {k: stored[k] for k in heading.primary_key}
+        arrays = []
+        for name in names:
+            attr = heading[name]
+            if attr.codec is None:
+                arrays.append(core_array(attr, stored[name]))
+            else:
+                arrays.append(codec_array(query, attr, stored[name], keys, squeeze))
     if not names:
         return pa.table({})
     return pa.Table.from_arrays(arrays, schema=arrow_schema(heading, names, arrays))

@@ -440,7 +440,7 @@ def insert_stored(table: Any, rows: Sequence[dict[str, Any]], chunk_size: int = 
     for start in range(0, len(rows), chunk_size):
         batch = list(rows[start : start + chunk_size])
         _encode_and_send(table, table.connection, heading, fields, batch, "skip")
-    _record(table)
+    record_insert(table)
 
 
 # codecs whose stored values embed the path of the table they belong to (spec 06)
