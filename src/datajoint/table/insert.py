@@ -438,8 +438,9 @@ def insert_stored(table: Any, rows: Sequence[dict[str, Any]], chunk_size: int = 
     heading = table.heading.stored()
     fields = [n for n in rows[0] if n in heading.all_names]
     for start in range(0, len(rows), chunk_size):
-        batch = list(rows[start : start + chunk_size])
-        _encode_and_send(table, table.connection, heading, fields, batch, "skip")
+        batch = rows[start : start + chunk_size]
+        columns = {name: [row[name] for row in batch] for name in fields}
+        _encode_and_send(table, table.connection, heading, fields, columns, len(batch), "skip")
     record_insert(table)
 
 
