@@ -1,8 +1,9 @@
 """Arrow tables of query results with exact types: what ``to_arrow()`` returns and what
 ``to_parquet()`` writes.
 
-Core types map to one Arrow type each (integers by width and sign, ``float32`` to
-``float32``, ``decimal(p,s)`` to ``decimal128(p,s)``, ``date`` to ``date32``, ``datetime`` to
+Core types map to one Arrow type each (integers by width and sign, floats to ``float64`` holding
+the values every fetch returns (``float32`` values as inserted), ``decimal(p,s)`` to
+``decimal128(p,s)``, ``date`` to ``date32``, ``datetime`` to
 ``timestamp[us]``, ``uuid`` to Arrow's ``uuid`` extension type, ``json`` to its JSON text).
 ``<blob>`` values that are numeric arrays of one dimensionality become (nested) Arrow lists; a
 column holding anything else keeps the blob bytes as ``large_binary``. Attributes in object
@@ -48,8 +49,8 @@ def core_type(attr: Attribute) -> pa.DataType | None:
     if kind == T.INT:
         bits = {8: 8, 16: 16, 24: 32, 32: 32, 64: 64}.get(spec.bits or 64, 64)
         return pa.from_numpy_dtype(np.dtype(f"{'u' if spec.unsigned else ''}int{bits}"))
-    if kind == T.FLOAT:
-        return pa.float32() if spec.bits == 32 else pa.float64()
+    if kind == T.FLOAT:  # float32 too: its values as fetched (the shortest decimal form)
+        return pa.float64()
     if kind == T.DECIMAL:
         if spec.precision is None:
             return pa.string()  # an unconstrained numeric: its exact decimal text

@@ -64,7 +64,10 @@ def test_to_arrow_maps_core_types_exactly(pipeline) -> None:
     assert infos == [r["info"] for r in rows]
     session = pipeline.Session.to_arrow()
     assert session.schema.field("started").type == pa.timestamp("us")
-    assert session.schema.field("duration").type == pa.float32()
+    assert session.schema.field("duration").type == pa.float64()  # float32: values as fetched
+    assert session.column("duration").to_pylist() == [
+        r["duration"] for r in pipeline.Session.to_dicts()
+    ]
     assert session.schema.field("session").type == pa.int16()
     assert session.column("started").to_pylist() == pipeline.Session.to_arrays("started").tolist()
     trial = pipeline.Session.Trial.to_arrow()
