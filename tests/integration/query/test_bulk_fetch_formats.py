@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import json
 import math
 import uuid
 
@@ -134,11 +135,18 @@ def test_frames_and_tables(tables, which) -> None:
         for got, want in zip(frame[name].tolist(), [r[name] for r in rows], strict=True):
             missing = want is None and (got is None or (isinstance(got, float) and got != got))
             assert missing or got == want, (name, got, want)
-    assert table.to_polars().to_dicts() == table.to_arrow().to_pylist()
+    docs = {name for name in rows[0] if table.heading[name].json}  # JSON: its text in Arrow
+
+    def documents_apart(records: list[dict]) -> list[dict]:
+        return [{k: v for k, v in r.items() if k not in docs} for r in records]
+
     arrow = table.to_arrow().to_pylist()
+    assert documents_apart(table.to_polars().to_dicts()) == documents_apart(arrow)
     for got, want in zip(arrow, rows, strict=True):
         for name in want:
-            if not isinstance(want[name], dict | list):  # JSON stays a document in Arrow
+            if name in docs and got[name] is not None:
+                assert json.loads(got[name]) == want[name], name
+            else:
                 assert got[name] == want[name], name
 
 
