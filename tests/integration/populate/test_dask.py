@@ -81,11 +81,12 @@ def test_populate_on_a_dask_cluster(dask_pipeline, client) -> None:
             reserve_jobs=True, executor=client.get_executor(), suppress_errors=True
         )
         # 8 keys: one failed, one lost with its killed worker, six made. Results the killed
-        # worker held are recomputed elsewhere by Dask, and find their key done ("skipped")
+        # worker held but had not sent are recomputed elsewhere by Dask; the recomputed task
+        # finds its key done or failed and reports "skipped", so the counts returned may be
+        # lower; the table and its jobs table say what happened
         assert 1 <= result["success_count"] <= 6
         assert len(Square()) == 6
-        assert [key for key, _ in result["error_list"]] == [{"n": module.FAIL}]
-        assert result["error_list"][0][1] == "ValueError: cannot square 5"
+        assert result["error_list"] in ([], [({"n": module.FAIL}, "ValueError: cannot square 5")])
         error = (Square.jobs & {"n": module.FAIL}).fetch1()
         assert error["status"] == "error"
         assert error["error_message"] == "ValueError: cannot square 5"
