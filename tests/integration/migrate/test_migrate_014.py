@@ -25,6 +25,7 @@ from support.legacy014 import (
     legacy_uuid,
     snapshot,
 )
+from support.stores import BUCKET, s3_spec
 
 pytestmark = pytest.mark.parametrize("backend_name", ["mysql"])
 
@@ -513,3 +514,26 @@ def test_pre_2_0_external_columns_load_as_placeholders(legacy, connection, schem
     } in analysis["external_storage"]
     assert "0.11" in dj.migrate.migrate_external(schema)["unsupported"][0]
     assert "0.11" in " ".join(dj.migrate.verify_schema_v20(schema)["issues"])
+
+
+def test_a_0_14_store_on_s3_migrates_the_same(legacy, connection, schema, s3_server):
+    """The 0.14 objects in an S3 bucket (moto server) under the store's location."""
+    location = f"legacy-{legacy.database}"
+    fs = s3_server.filesystem()
+    for path, data in legacy.store_files().items():
+        fs.pipe(f"{BUCKET}/{location}/{path}", data)
+    with dj.config.override(stores={STORE: s3_spec(s3_server, location)}):
+        integrity = dj.migrate.verify_external_integrity(schema, check_contents=True)
+        assert integrity["valid"] == integrity["total_references"] == 8
+        dj.migrate.migrate_schema(schema, dry_run=False, finalize=True)
+        module = module_of(legacy, connection)
+        assert_recordings(module.Recording, legacy)
+        assert_activity(module.Activity, legacy)
+        notes = json.loads(
+            next(
+                r["notes_file"]
+                for r in module.Recording.proj("notes_file").cursor(as_dict=True).fetchall()
+                if r["notes_file"]
+            )
+        )
+        assert fs.exists(f"{BUCKET}/{location}/{notes['path']}")
