@@ -46,6 +46,9 @@ class MySQLBackend(Backend):
 
     def __init__(self) -> None:
         self.is_mariadb: bool | None = None  # learnt at connect (or on first catalog load)
+        self._packet_limit: int | None = (
+            None  # max_allowed_packet, read with the first big statement
+        )
 
     # ---------------------------------------------------------------- connection
     def connect(self, info: ConnectionInfo) -> pymysql.connections.Connection:
@@ -85,8 +88,26 @@ class MySQLBackend(Backend):
 
     def execute(self, driver_conn: Any, sql: str, args: Sequence[Any] | None) -> Any:
         cursor = driver_conn.cursor()
-        cursor.execute(sql, None if args is None else args)
+        if args is not None:
+            sql = cursor.mogrify(sql, args)  # what cursor.execute(sql, args) would send
+        if len(sql) > _LARGE_STATEMENT:
+            self._check_packet(driver_conn, sql)
+        cursor.execute(sql)
         return cursor
+
+    def _check_packet(self, driver_conn: Any, sql: str) -> None:
+        """Refuse, before sending, a statement over the server's ``max_allowed_packet``: the
+        server would drop the connection, often before its error reaches the client."""
+        if self._packet_limit is None:
+            cursor = driver_conn.cursor()
+            cursor.execute("SELECT @@max_allowed_packet")
+            self._packet_limit = int(cursor.fetchone()[0])
+        if len(sql) >= self._packet_limit:
+            raise errors.ValueConversionError(
+                f"A statement of {len(sql) / 1e6:.1f} MB is larger than the server's "
+                f"max_allowed_packet ({self._packet_limit / 1e6:.1f} MB); nothing was sent. "
+                + _PACKET_HINT
+            )
 
     def recover_statement(self, driver_conn: Any, exc: BaseException, guarded: bool) -> bool:
         # InnoDB undoes only the failed statement, except after a deadlock (or a lock wait
@@ -152,10 +173,7 @@ class MySQLBackend(Backend):
         if code == _PACKET_TOO_LARGE:
             return errors.ValueConversionError(
                 "A statement was too large for the server's max_allowed_packet, so the server "
-                "refused it and nothing of it was applied. Binary values (blobs) travel "
-                "hex-encoded, at twice their size: raise max_allowed_packet on the server "
-                "(SET GLOBAL max_allowed_packet = ...), or keep large values in an object "
-                "store (<blob@>).",
+                "refused it and nothing of it was applied. " + _PACKET_HINT,
                 message,
             )
         if code in _CANCELED:
@@ -462,6 +480,12 @@ class MySQLBackend(Backend):
 # a value the column cannot hold: out of range (1264), truncated (1265), incorrect value
 # (1292, 1366, 1411), too long (1406), CHECK constraint failed (3819 MySQL, 4025 MariaDB)
 _DEADLOCK, _LOCK_WAIT_TIMEOUT, _PACKET_TOO_LARGE = 1213, 1205, 1153
+_LARGE_STATEMENT = 1 << 20  # statements longer than this are checked against the packet limit
+_PACKET_HINT = (
+    "Binary values (blobs) travel hex-encoded, at twice their size: raise max_allowed_packet on "
+    "the server (SET GLOBAL max_allowed_packet = ...), or keep large values in an object store "
+    "(<blob@>)."
+)
 # interrupted (KILL QUERY, 1317), max_execution_time (MySQL 3024), max_statement_time
 # (MariaDB 1969), lock wait timeout (1205)
 _CANCELED = frozenset({1317, 3024, 1969, _LOCK_WAIT_TIMEOUT})

@@ -34,12 +34,12 @@ def test_a_value_over_the_packet_limit(backend_name, Trace, connection):
         return
     with pytest.raises(dj.errors.ValueConversionError, match="max_allowed_packet"):
         Trace.insert1({"trace_id": 1, "samples": NOISE})
-    assert len(Trace()) == 0  # the connection came back for the next statement
+    assert len(Trace()) == 0
     refused = pytest.raises(dj.errors.ValueConversionError, match="max_allowed_packet")
     with refused, connection.transaction:
         Trace.insert1({"trace_id": 2, "samples": NOISE[:10]})
         Trace.insert1({"trace_id": 3, "samples": NOISE})
     assert not connection.in_transaction
-    assert len(Trace()) == 0  # the transaction ended with the connection: nothing committed
+    assert len(Trace()) == 0  # refused before sending, and the transaction rolled back
     Trace.insert1({"trace_id": 4, "samples": NOISE[:10]})
     assert Trace.keys() == [{"trace_id": 4}]
