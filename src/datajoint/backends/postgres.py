@@ -2,8 +2,10 @@
 
 A DataJoint schema is a PostgreSQL schema inside the connection's database. Values are bound
 client-side (:class:`psycopg.ClientCursor`), so the format paramstyle works in any statement
-and the number of values per statement is unlimited; statements moving ``bytea`` values are
-bound on the server with binary results instead. Catalog reading lives in
+and the number of values per statement is unlimited. Reads whose columns load the same from
+binary (almost all of them: counts, fetches by key, bulk fetches) are bound on the server with
+binary results instead, and psycopg prepares a statement the fifth time its text is sent, so a
+repeated ``fetch1`` or ``len`` costs the server no parsing or planning. Catalog reading lives in
 :mod:`.postgres_catalog`.
 """
 
@@ -93,6 +95,8 @@ def _identity(text: str) -> str:
 
 _VALUES_MIN_ROWS = 20  # composite-key IN lists at least this long become a VALUES semi-join
 _MAX_BOUND = 30000  # values bound on the server per statement (the protocol allows 65535)
+_PREPARE_AFTER = 5  # executions of a server-bound statement's text before psycopg prepares it
+_STALE_PLAN = "cached plan must not change result type"
 _COPY_MIN_ROWS = 100  # below this, a multi-row INSERT is as fast (one round trip fewer)
 
 
@@ -182,7 +186,7 @@ class PostgresBackend(Backend):
             **ssl,
             autocommit=True,
             connect_timeout=10,
-            prepare_threshold=None,
+            prepare_threshold=5,
             cursor_factory=psycopg.ClientCursor,
         )
 
@@ -240,8 +244,9 @@ class PostgresBackend(Backend):
         return exp.In(this=exp.Tuple(expressions=columns), query=exp.Subquery(this=subquery))
 
     def fetch_sql(self, sql: str, attributes: Sequence[Attribute]) -> str:
-        """A SELECT asks for binary results (psycopg loads them faster than text, bytea four
-        times faster) when every selected column loads the same from binary."""
+        """A SELECT is bound on the server with binary results (psycopg loads them faster than
+        text, bytea four times faster; repeated texts are prepared) when every selected column
+        loads the same from binary; no attributes means a count or a test of existence."""
         if all(
             a.type.kind in _BINARY_KINDS
             or (
@@ -256,7 +261,17 @@ class PostgresBackend(Backend):
         if isinstance(sql, _Binary) and (args is None or len(args) <= _MAX_BOUND):
             cursor = psycopg.Cursor(driver_conn)
             params = None if args is None else args if isinstance(args, Mapping) else tuple(args)
-            cursor.execute(sql, params, binary=True)
+            try:
+                cursor.execute(sql, params, binary=True)
+            except psycopg.errors.FeatureNotSupported as exc:
+                # another connection changed a column type under a prepared read: forget the
+                # prepared statements (psycopg clears its cache on DEALLOCATE ALL) and read again;
+                # inside a transaction the read failed, and the rollback clears the cache
+                idle = driver_conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+                if _STALE_PLAN not in str(exc) or not idle:
+                    raise
+                driver_conn.execute("DEALLOCATE ALL")
+                cursor.execute(sql, params, binary=True)
             return cursor
         if isinstance(sql, _Copy):
             copy_cursor = psycopg.Cursor(driver_conn)

@@ -96,9 +96,8 @@ def _fetch(query: Any, fields: Sequence[str], limit: int | None) -> tuple[list[s
         # codecs receive the primary key of each row
         selected = list(dict.fromkeys([*heading.primary_key, *selected]))
     sql, params = compile_fetch(query, selected, order, limit)
-    if limit is None or not heading.binary_names.isdisjoint(selected):
-        # many rows, or bytes: the backend may read them in a faster form
-        sql = query.connection.adapter.fetch_sql(sql, [heading[n].storage for n in selected])
+    # the backend may read them in a faster form (PostgreSQL: bound on the server, prepared)
+    sql = query.connection.adapter.fetch_sql(sql, [heading[n].storage for n in selected])
     return selected, run(query, sql, params).fetchall()
 
 
@@ -324,12 +323,14 @@ def fetch1(query: Any, attributes: Sequence[str], squeeze: bool) -> Any:
 def count(query: Any) -> int:
     """Number of rows (distinct primary-key values), one COUNT query."""
     sql, params = compile_count(query)
+    sql = query.connection.adapter.fetch_sql(sql, [])
     return int(run(query, sql, params).fetchone()[0])
 
 
 def exists(query: Any) -> bool:
     """Whether the result is non-empty, one EXISTS query."""
     sql, params = compile_exists(query)
+    sql = query.connection.adapter.fetch_sql(sql, [])
     return bool(run(query, sql, params).fetchone()[0])
 
 
