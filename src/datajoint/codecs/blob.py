@@ -2,25 +2,20 @@
 
 In-table ``<blob>`` stores the bytes in a ``bytes`` column; in-store ``<blob@>``/``<blob@store>``
 hands the same bytes to ``<hash>``. A column of large values is serialized (and deserialized)
-on several threads: zlib, which dominates for large arrays, runs without the GIL. Large
+on several threads (:mod:`.parallel`). Large
 payloads that zlib would shrink by less than 10% are stored uncompressed.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from .base import Codec, KeyContexts
 from .blobformat import pack, unpack
-
-PARALLEL_BYTES = 1 << 20  # a column with less data than this is done in the calling thread
-
-_pool: list[Any] = [None, 0]  # the executor and the process it was made in (not shared by forks)
+from .parallel import map_values
 
 
 class BlobCodec(Codec):
@@ -41,11 +36,11 @@ class BlobCodec(Codec):
         self, values: Sequence[Any], contexts: KeyContexts, store_name: str | None
     ) -> list[Any]:
         size = sum(v.nbytes for v in values if isinstance(v, np.ndarray))
-        return _map(_pack, values, size)
+        return map_values(_pack, values, size)
 
     def decode_column(self, values: Sequence[Any], contexts: KeyContexts) -> list[Any]:
         size = sum(len(v) for v in values if isinstance(v, bytes | bytearray | memoryview))
-        return _map(unpack, values, size)
+        return map_values(unpack, values, size)
 
 
 def _pack(value: Any) -> bytes:
@@ -53,15 +48,3 @@ def _pack(value: Any) -> bytes:
     of this codec; spec 07 compresses whenever zlib saves a byte), which keeps their writes
     and reads at the speed of the bytes themselves."""
     return pack(value, compress="auto")
-
-
-def _map(function: Callable[[Any], Any], values: Sequence[Any], size: int) -> list[Any]:
-    """``function`` of every value, in order; on worker threads when there is much data."""
-    workers = min(8, os.cpu_count() or 1)
-    if len(values) < 2 or size < PARALLEL_BYTES or workers < 2:
-        return [function(v) for v in values]
-    executor, pid = _pool
-    if executor is None or pid != os.getpid():
-        executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="datajoint-blob")
-        _pool[:] = [executor, os.getpid()]
-    return list(executor.map(function, values))

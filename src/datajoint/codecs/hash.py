@@ -1,7 +1,8 @@
 """``<hash@>``: raw bytes in a store at a content-addressed path (spec 02 §7.2, spec 06 §4.1).
 
 Equal content within a schema is stored once (``{hash_prefix}/{schema}/…/{hash}``); reads
-verify the hash. ``<blob@>`` and ``<attach@>`` store their bytes through this codec.
+verify the hash. A column of large values is hashed, written and read on several threads.
+``<blob@>`` and ``<attach@>`` store their bytes through this codec.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from ..errors import CodecTypeError, DataJointError
 from ..storage.paths import build_hash_path, compute_hash
 from ..storage.stores import StorageBackend, get_backend
 from .base import Codec, KeyContexts
+from .parallel import map_values
 from .storecontext import backends_of, config_of
 
 
@@ -42,7 +44,16 @@ class HashCodec(Codec):
     ) -> list[Any]:
         backend = get_backend(store_name, config_of(contexts.base))
         schema = str(contexts.base.get("_schema") or "")
-        return [put_hashed(backend, bytes(v), schema) for v in values]
+        data = [bytes(v) for v in values]
+        size = sum(len(d) for d in data)
+        hashes = map_values(compute_hash, data, size)
+        first = {h: i for i, h in reversed(list(enumerate(hashes)))}  # equal content: once
+
+        def put(i: int) -> dict[str, Any]:
+            return put_hashed(backend, data[i], schema, hashes[i])
+
+        stored = dict(zip(first, map_values(put, list(first.values()), size), strict=True))
+        return [dict(stored[h]) for h in hashes]
 
     def decode(self, stored: Any, *, key: dict[str, Any] | None = None) -> bytes:
         backend = backends_of([stored], key or {})[0]
@@ -50,12 +61,17 @@ class HashCodec(Codec):
 
     def decode_column(self, values: Sequence[Any], contexts: KeyContexts) -> list[Any]:
         backends = backends_of(values, contexts.base)
-        return [read_hashed(b, v) for b, v in zip(backends, values, strict=True)]
+        size = sum(int(v.get("size") or 0) for v in values if isinstance(v, dict))
+        pairs = list(zip(backends, values, strict=True))
+        return map_values(lambda pair: read_hashed(*pair), pairs, size)
 
 
-def put_hashed(backend: StorageBackend, data: bytes, schema: str) -> dict[str, Any]:
-    """Store ``data`` under its content hash unless already present; its metadata."""
-    content_hash = compute_hash(data)
+def put_hashed(
+    backend: StorageBackend, data: bytes, schema: str, content_hash: str | None = None
+) -> dict[str, Any]:
+    """Store ``data`` under its content hash (computed unless given) unless already present;
+    its metadata."""
+    content_hash = content_hash or compute_hash(data)
     path = build_hash_path(
         content_hash,
         schema,

@@ -39,6 +39,20 @@ def test_blob_in_store_round_trip_and_deduplication(tables, store):
     assert metas[0]["size"] == store.backend.size(metas[0]["path"])
 
 
+def test_large_blob_column_in_store_round_trips_and_deduplicates(tables, store):
+    arrays = [np.random.default_rng(i).standard_normal(100_000) for i in range(3)]  # 800 KB
+    # a column this large is serialized, hashed, written and read on several threads
+    tables.Blobs.insert([{"id": i, "b": arrays[i % 3]} for i in range(6)])
+    for row in tables.Blobs.to_dicts():
+        np.testing.assert_array_equal(row["b"], arrays[row["id"] % 3])
+    metas = raw_column(tables.Blobs, "b")
+    assert [m["path"] for m in metas[:3]] == [m["path"] for m in metas[3:]]
+    assert len({m["path"] for m in metas}) == 3
+    assert sorted(f for f in store.files() if f.startswith("_hash/")) == sorted(
+        {m["path"] for m in metas}
+    )
+
+
 def test_blob_in_named_store(tables, store):
     tables.Blobs.insert1({"id": 1, "named": np.arange(5)})
     np.testing.assert_array_equal((tables.Blobs & {"id": 1}).fetch1("named"), np.arange(5))
