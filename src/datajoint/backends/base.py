@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
@@ -384,7 +384,7 @@ class Backend(ABC):
     def default_cell(self, attr: Attribute) -> str:
         return "DEFAULT"
 
-    def fetch_sql(self, sql: str, attributes: Sequence[Attribute]) -> str:
+    def fetch_sql(self, sql: str, attributes: Iterable[Attribute]) -> str:
         """The SELECT ``sql`` of ``attributes`` as this backend wants to run it (a backend may
         mark it to be sent differently, e.g. with binary results)."""
         return sql

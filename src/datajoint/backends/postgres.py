@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -243,7 +243,7 @@ class PostgresBackend(Backend):
         subquery = exp.select("*").from_(values)
         return exp.In(this=exp.Tuple(expressions=columns), query=exp.Subquery(this=subquery))
 
-    def fetch_sql(self, sql: str, attributes: Sequence[Attribute]) -> str:
+    def fetch_sql(self, sql: str, attributes: Iterable[Attribute]) -> str:
         """A SELECT is bound on the server with binary results (psycopg loads them faster than
         text, bytea four times faster; repeated texts are prepared) when every selected column
         loads the same from binary; no attributes means a count or a test of existence."""

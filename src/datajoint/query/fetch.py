@@ -97,7 +97,7 @@ def _fetch(query: Any, fields: Sequence[str], limit: int | None) -> tuple[list[s
         selected = list(dict.fromkeys([*heading.primary_key, *selected]))
     sql, params = compile_fetch(query, selected, order, limit)
     # the backend may read them in a faster form (PostgreSQL: bound on the server, prepared)
-    sql = query.connection.adapter.fetch_sql(sql, [heading[n].storage for n in selected])
+    sql = query.connection.adapter.fetch_sql(sql, (heading[n].storage for n in selected))
     return selected, run(query, sql, params).fetchall()
 
 
@@ -109,6 +109,27 @@ def _as_fetched(query: Any, names: Sequence[str]) -> bool:
     )
 
 
+def _decode_plan(
+    heading: Any, adapter: Any, selected: tuple[str, ...], fields: tuple[str, ...]
+) -> tuple[tuple[tuple[str, bool, Any], ...], list[str]]:
+    """Per selected column: its name, whether it is returned, and the storage attribute that
+    :meth:`from_driver` converts (None: the driver's values as they are); and the codec
+    columns. Remembered on the heading, which changes with the catalog."""
+    plans = heading.__dict__.setdefault("_decode_plans", {})
+    key = (adapter, selected, fields)
+    plan: tuple[tuple[tuple[str, bool, Any], ...], list[str]] | None = plans.get(key)
+    if plan is None:
+        wanted = {*fields, *heading.primary_key}
+        steps = []
+        for name in selected:
+            storage = heading[name].storage
+            as_is = heading[name].codec is None and adapter.fetched_as_is(storage)
+            steps.append((name, name in wanted, None if as_is else storage))
+        coded = [name for name in selected if heading[name].codec is not None]
+        plan = plans[key] = (tuple(steps), coded)
+    return plan
+
+
 def _decoded(
     query: Any, selected: list[str], raw: list[Any], fields: Sequence[str], squeeze: bool
 ) -> dict[str, list[Any]]:
@@ -116,11 +137,13 @@ def _decoded(
     heading = query.heading
     columns = list(zip(*raw, strict=True)) if raw and selected else [() for _ in selected]
     adapter = query.connection.adapter
+    steps, coded = _decode_plan(heading, adapter, tuple(selected), tuple(fields))
     decoded = {}
-    for name, values in zip(selected, columns, strict=True):
-        if name in fields or name in heading.primary_key:
-            decoded[name] = adapter.from_driver(heading[name].storage, list(values))
-    coded = [name for name in selected if heading[name].codec is not None]
+    for (name, wanted, storage), values in zip(steps, columns, strict=True):
+        if wanted:
+            decoded[name] = (
+                list(values) if storage is None else adapter.from_driver(storage, list(values))
+            )
     if coded:
         contexts = _key_contexts(query, {k: decoded[k] for k in heading.primary_key})
         for name in coded:
