@@ -126,6 +126,14 @@ class _Binary(str):
     __slots__ = ()
 
 
+class _Bytes(_Binary):
+    """A :class:`_Binary` statement moving ``bytea`` values: inside a transaction it stays
+    binary (its statement guard is sent first, one round trip more); other binary reads are
+    sent as text there, with the guard in the same round trip."""
+
+    __slots__ = ()
+
+
 # column kinds whose binary results psycopg loads as the same Python values as text results
 # (not enums or other user-defined types, which come back as bytes in binary)
 _BINARY_KINDS = frozenset(
@@ -210,7 +218,7 @@ class PostgresBackend(Backend):
                 schema, table, columns, rows, attributes,
                 on_duplicate=on_duplicate, primary_key=primary_key,
             )  # fmt: skip
-            return _Binary(sql), params
+            return _Bytes(sql), params
         if (
             len(rows) < _COPY_MIN_ROWS
             or on_duplicate is not None
@@ -247,15 +255,16 @@ class PostgresBackend(Backend):
         """A SELECT is bound on the server with binary results (psycopg loads them faster than
         text, bytea four times faster; repeated texts are prepared) when every selected column
         loads the same from binary; no attributes means a count or a test of existence."""
-        if all(
-            a.type.kind in _BINARY_KINDS
-            or (
-                a.type.kind == T.TEXT and a.expression is None and a.type.native_name in _TEXT_TYPES
-            )
-            for a in attributes
-        ):
-            return _Binary(sql)
-        return sql
+        moves_bytes = False
+        for a in attributes:
+            kind = a.type.kind
+            if kind == T.BYTES:
+                moves_bytes = True
+            elif kind not in _BINARY_KINDS and not (
+                kind == T.TEXT and a.expression is None and a.type.native_name in _TEXT_TYPES
+            ):
+                return sql
+        return _Bytes(sql) if moves_bytes else _Binary(sql)
 
     def execute(self, driver_conn: Any, sql: str, args: Sequence[Any] | None) -> Any:
         if isinstance(sql, _Binary) and (args is None or len(args) <= _MAX_BOUND):
@@ -294,9 +303,10 @@ class PostgresBackend(Backend):
         prefix = (_RELEASE_GUARD if release else "") + (_SET_GUARD if guard else "")
         if not prefix:
             return self.execute(driver_conn, sql, args)
-        if isinstance(sql, _Copy | _Binary):  # one statement per call: send the guard first
+        if isinstance(sql, _Copy | _Bytes):  # one statement per call: send the guard first
             self.execute(driver_conn, prefix, None)
             return self.execute(driver_conn, sql, args)
+        sql = str(sql)  # a read that loads the same from text: guard and read in one round trip
         cursor = psycopg.ClientCursor(driver_conn)
         if args is None:
             cursor.execute(prefix + sql)
