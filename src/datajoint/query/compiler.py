@@ -340,9 +340,19 @@ class Compiler:
                 else exp.Tuple(expressions=[_col(c) for c in common])
             )
             return exp.In(this=left, query=exp.Subquery(this=inner))
-        # anti-join: NOT EXISTS, correlated through renamed inner columns (NULL-safe)
-        renamed = [exp.alias_(_col(c), f"_dj{i}", quoted=True) for i, c in enumerate(common)]
-        inner = exp.select(*renamed).from_(self.derived(other))
+        # anti-join: NOT EXISTS, correlated through renamed inner columns (NULL-safe); the
+        # inner SELECT reads the operand's source directly when it can (SQLite cannot name a
+        # derived table's column `true` or `false`)
+        if _final(other):
+            columns = [_col(c) for c in common]
+            inner = exp.select(*columns).from_(self.derived(other))
+        else:
+            inner = self.select(other, common)
+            columns = [e.this if isinstance(e, exp.Alias) else e for e in inner.expressions]
+        inner.set(
+            "expressions",
+            [exp.alias_(c, f"_dj{i}", quoted=True) for i, c in enumerate(columns)],
+        )
         outer = self.alias()
         match = exp.and_(
             *[exp.EQ(this=_col(f"_dj{i}", outer), expression=_col(c)) for i, c in enumerate(common)]
@@ -436,6 +446,11 @@ def compile_count(query: Any) -> tuple[str, list[Any]]:
     def build(c: Compiler) -> exp.Expression:
         grouped = query._distinct or query._group is not None
         fields = None if grouped else query.heading.primary_key
+        if isinstance(query._source, tuple) and not _final(query):
+            # rows of one table, restricted: one row per key, counted without a derived table
+            tree = c.select(query, fields)
+            tree.set("expressions", [exp.Count(this=exp.Star())])
+            return tree
         inner = c.select(query, fields).subquery(c.alias(), copy=False)
         return exp.select(exp.Count(this=exp.Star())).from_(inner, copy=False)
 
