@@ -2,8 +2,8 @@
 
 In-table ``<blob>`` stores the bytes in a ``bytes`` column; in-store ``<blob@>``/``<blob@store>``
 hands the same bytes to ``<hash>``. A column of large values is serialized (and deserialized)
-on several threads (:mod:`.parallel`). Large
-payloads that zlib would shrink by less than 10% are stored uncompressed.
+on several threads (:mod:`.parallel`). Payloads of 4 KB or more that zlib would shrink by less
+than 10% are stored uncompressed.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class BlobCodec(Codec):
 
 
 def _pack(value: Any) -> bytes:
-    """The stored bytes of a value: large noise-like payloads are left uncompressed (a choice
-    of this codec; spec 07 compresses whenever zlib saves a byte), which keeps their writes
-    and reads at the speed of the bytes themselves."""
+    """The stored bytes of a value: noise-like payloads of 4 KB or more are left uncompressed
+    (a choice of this codec; spec 07 compresses whenever zlib saves a byte), which keeps their
+    writes and reads at the speed of the bytes themselves."""
     return pack(value, compress="auto")

@@ -15,8 +15,10 @@ COMPRESSION_TAG = b"ZL123\x00"
 HEADER_MYM = b"mYm\x00"
 HEADER_DJ0 = b"dj0\x00"
 COMPRESS_THRESHOLD = 1000  # compress only when the raw value is strictly longer than this
-PROBE_FROM = 1 << 16  # pack(compress="auto") probes payloads this large before compressing
-PROBE_SAMPLE = 1 << 14  # bytes of each of its three samples
+PROBE_FROM = 1 << 12  # pack(compress="auto") probes payloads this large before compressing:
+PROBE_THREE_FROM = 1 << 16  # one sample from the middle, three (start, middle, end) from here
+PROBE_SAMPLE = 1 << 14  # bytes of a sample, at most ...
+PROBE_MIN_SAMPLE = 1 << 10  # ... and at least (an eighth of the payload in between)
 MIN_SAVING = 0.10  # ... and compresses only when the samples shrink by this fraction
 
 # --- item codes (§4) -------------------------------------------------------------------------

@@ -47,7 +47,9 @@ from .blobtypes import (
     MAX_INT_BYTES,
     MIN_SAVING,
     PROBE_FROM,
+    PROBE_MIN_SAMPLE,
     PROBE_SAMPLE,
+    PROBE_THREE_FROM,
     TYPE_CHAR,
     TYPE_VOID,
     MatCell,
@@ -293,16 +295,21 @@ class _Writer:
 
 
 def worth_compressing(raw: bytes) -> bool:
-    """Whether zlib is likely to save at least ``MIN_SAVING`` of a large payload, judged from
-    three samples (start, middle, end) compressed at the fastest level; payloads under
-    ``PROBE_FROM`` bytes are always worth trying."""
+    """Whether zlib is likely to save at least ``MIN_SAVING`` of a payload, judged from
+    samples compressed at the fastest level: one from the middle, or three (start, middle,
+    end) from ``PROBE_THREE_FROM`` bytes, an eighth of the payload each within
+    ``PROBE_MIN_SAMPLE`` and ``PROBE_SAMPLE`` bytes. Payloads under ``PROBE_FROM`` bytes are
+    always worth trying. (A zlib call costs tens of microseconds whatever its size.)"""
     size = len(raw)
     if size < PROBE_FROM:
         return True
-    view, half = memoryview(raw), PROBE_SAMPLE // 2
-    samples = (view[:PROBE_SAMPLE], view[size // 2 - half : size // 2 + half], view[-PROBE_SAMPLE:])
+    length = min(PROBE_SAMPLE, max(PROBE_MIN_SAMPLE, size // 8))
+    view, middle = memoryview(raw), (size - length) // 2
+    samples = [view[middle : middle + length]]
+    if size >= PROBE_THREE_FROM:
+        samples += [view[:length], view[-length:]]
     packed = sum(len(zlib.compress(sample, 1)) for sample in samples)
-    return packed <= (1 - MIN_SAVING) * 3 * PROBE_SAMPLE
+    return packed <= (1 - MIN_SAVING) * len(samples) * length
 
 
 def pack(obj: Any, compress: bool | Literal["auto"] = True) -> bytes:
@@ -317,7 +324,7 @@ def pack(obj: Any, compress: bool | Literal["auto"] = True) -> bytes:
     compress : bool or "auto", optional
         Compress with zlib when the serialized value exceeds 1000 bytes and compression makes
         it shorter. Default ``True``. ``"auto"`` (what the ``<blob>`` codec uses) first probes
-        payloads of 64 KB and more and leaves them uncompressed when zlib would save less
+        payloads of 4 KB and more and leaves them uncompressed when zlib would save less
         than 10% (noise-like arrays): the bytes stay a valid blob, and reading them is a
         buffer view instead of a decompression.
 

@@ -1,5 +1,5 @@
-"""``pack(compress="auto")``, what the ``<blob>`` codec stores: spec 07 bytes, except that large
-noise-like payloads stay uncompressed."""
+"""``pack(compress="auto")``, what the ``<blob>`` codec stores: spec 07 bytes, except that
+noise-like payloads of 4 KB or more stay uncompressed."""
 
 from __future__ import annotations
 
@@ -18,18 +18,20 @@ RNG = np.random.default_rng(7)
     [
         np.zeros(1_000_000),  # large, compressible
         (np.sin(np.arange(300_000) / 40) * 900).astype(np.int16),  # a smooth trace
-        RNG.standard_normal(1000),  # small noise: always compressed as the spec says
+        RNG.standard_normal(400),  # noise under 4 KB: always compressed as the spec says
+        np.tile(RNG.standard_normal(100), 20),  # 16 KB that repeats itself
         np.arange(100),  # under 1000 bytes: never compressed
         {"a": np.zeros(20_000), "b": "text"},
     ],
-    ids=["zeros", "trace", "small-noise", "tiny", "dict"],
+    ids=["zeros", "trace", "small-noise", "repeats", "tiny", "dict"],
 )
 def test_auto_gives_the_spec_bytes_where_compression_pays(value):
     assert pack(value, compress="auto") == public_pack(value)
 
 
-def test_auto_leaves_large_noise_uncompressed():
-    noise = RNG.standard_normal(500_000)
+@pytest.mark.parametrize("size", [500_000, 1250], ids=["4 MB", "10 KB"])
+def test_auto_leaves_noise_uncompressed(size):
+    noise = RNG.standard_normal(size)
     stored = pack(noise, compress="auto")
     assert stored == pack(noise, compress=False)
     assert stored.startswith(b"mYm\0")
@@ -43,4 +45,7 @@ def test_the_probe_looks_at_the_start_middle_and_end():
     assert not worth_compressing(noise)
     assert worth_compressing(zeros)
     assert worth_compressing(zeros[: len(zeros) // 2] + noise[: len(noise) // 2])  # start, middle
-    assert worth_compressing(noise[:1000])  # small payloads are always tried
+    assert worth_compressing(noise[:4000])  # payloads under 4 KB are always tried
+    assert not worth_compressing(noise[:10_000])  # small noise: one 1.2 KB sample
+    assert worth_compressing(noise[:500] * 20)
+    assert worth_compressing(noise[:4000] + bytes(4000) + noise[:4000])  # small: the middle
