@@ -194,7 +194,7 @@ class PostgresBackend(Backend):
             **ssl,
             autocommit=True,
             connect_timeout=10,
-            prepare_threshold=5,
+            prepare_threshold=_PREPARE_AFTER,
             cursor_factory=psycopg.ClientCursor,
         )
 
