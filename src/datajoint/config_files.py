@@ -25,6 +25,7 @@ ENV_VARS: dict[str, str] = {
     "database.path": "DJ_DB_PATH",
     "database.reconnect": "DJ_RECONNECT",
     "database.busy_timeout": "DJ_BUSY_TIMEOUT",
+    "database.prepared_statements": "DJ_PREPARED_STATEMENTS",
     "database.use_tls": "DJ_USE_TLS",
     "database.database_prefix": "DJ_DATABASE_PREFIX",
     "database.create_tables": "DJ_CREATE_TABLES",

@@ -105,6 +105,9 @@ class Connection:
             charset=_config_value(self._config, "connection.charset", ""),
             init_command=_config_value(self._config, "connection.init_function"),
             busy_timeout=float(_config_value(self._config, "database.busy_timeout", 60.0)),
+            prepared_statements=bool(
+                _config_value(self._config, "database.prepared_statements", True)
+            ),
         )
         self.conn_info = {
             "host": host,

@@ -90,6 +90,7 @@ class DatabaseSettings(BaseModel):
     path: str = "datajoint.db"
     reconnect: bool = True
     busy_timeout: float = Field(default=60.0, gt=0)
+    prepared_statements: bool = True
     use_tls: bool | None = None
     database_prefix: str = ""
     create_tables: bool = True

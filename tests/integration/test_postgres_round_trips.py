@@ -104,3 +104,30 @@ def test_a_failed_read_leaves_the_transaction_usable(pg_schema) -> None:
         assert (Item & {"item_id": 1}).fetch1("value") == 1.5
         Item.insert1({"item_id": 2, "value": 2.5})
     assert len(Item()) == 2
+
+
+@pytest.mark.parametrize("prepared", [True, False], ids=["prepared", "not-prepared"])
+def test_repeated_reads_are_prepared_unless_turned_off(tmp_path_factory, prepared) -> None:
+    connection = open_connection(
+        "postgresql", tmp_path_factory, {"database.prepared_statements": prepared}
+    )
+    schema = dj.Schema(new_schema_name("djprep"), connection=connection)
+    try:
+
+        @schema
+        class Item(dj.Manual):
+            definition = """
+            item_id : int32
+            ---
+            value : float64
+            """
+
+        Item.insert1({"item_id": 1, "value": 1.5})
+        for _ in range(6):  # psycopg prepares a text the fifth time it is sent
+            assert (Item & {"item_id": 1}).fetch1("value") == 1.5
+        statements = connection.query("SELECT statement FROM pg_prepared_statements").fetchall()
+        reads = [s for (s,) in statements if '"value"' in s and "$1" in s]
+        assert bool(reads) is prepared
+    finally:
+        schema.drop(prompt=False)
+        connection.close()

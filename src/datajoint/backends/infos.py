@@ -76,3 +76,4 @@ class ConnectionInfo:
     charset: str = ""
     init_command: str | None = None
     busy_timeout: float = 60.0  # seconds a SQLite writer waits for the database lock
+    prepared_statements: bool = True  # PostgreSQL: prepare repeated reads on the server

@@ -171,30 +171,34 @@ class PostgresBackend(Backend):
         use_tls = info.use_tls
         if use_tls is None and tls.worth_trying(self.name, params["host"], info.port):
             try:
-                conn = self._open(params, {"sslmode": "require"})
+                conn = self._open(params, {"sslmode": "require"}, info)
             except psycopg.OperationalError as exc:
                 tls.falling_back(exc)
-                conn = self._open(params, {"sslmode": "disable"})
+                conn = self._open(params, {"sslmode": "disable"}, info)
                 tls.refused(self.name, params["host"], info.port)
         elif isinstance(use_tls, dict):
             ssl = {"sslmode": "require"}
             ssl.update({_TLS_KEYS[k]: str(v) for k, v in use_tls.items() if k in _TLS_KEYS})
-            conn = self._open(params, ssl)
+            conn = self._open(params, ssl, info)
         else:
-            conn = self._open(params, {"sslmode": "require" if use_tls else "disable"})
+            conn = self._open(params, {"sslmode": "require" if use_tls else "disable"}, info)
         if info.init_command:
             with conn.cursor() as cursor:
                 cursor.execute(info.init_command)
         return conn
 
     @staticmethod
-    def _open(params: dict[str, Any], ssl: dict[str, Any]) -> psycopg.Connection:
+    def _open(
+        params: dict[str, Any], ssl: dict[str, Any], info: ConnectionInfo
+    ) -> psycopg.Connection:
+        # database.prepared_statements = False: for a pooler that cannot keep them (PgBouncer
+        # before 1.21 in transaction mode)
         return psycopg.connect(
             **params,
             **ssl,
             autocommit=True,
             connect_timeout=10,
-            prepare_threshold=_PREPARE_AFTER,
+            prepare_threshold=_PREPARE_AFTER if info.prepared_statements else None,
             cursor_factory=psycopg.ClientCursor,
         )
 
