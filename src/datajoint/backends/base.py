@@ -52,6 +52,8 @@ class Backend(ABC):
     widen_float32: bool = False  # fetch float32 columns cast to double (lossy text protocol)
     max_statement_bytes: int | None = None  # split bulk inserts of large values at this size
     text_holds_nul: bool = True  # text columns can store the NUL character
+    # one call may send several statements without values (a declaration's DDL in one trip)
+    joins_statements: bool = False
 
     # ---------------------------------------------------------------- connection
     @abstractmethod

@@ -300,6 +300,7 @@ class PostgresBackend(Backend):
         return cursor
 
     statement_guard = True  # a failed statement aborts a PostgreSQL transaction
+    joins_statements = True  # client-side binding: several statements in one simple query
 
     def execute_guarded(
         self, driver_conn: Any, sql: str, args: Sequence[Any] | None, *, release: bool, guard: bool

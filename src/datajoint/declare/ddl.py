@@ -91,8 +91,11 @@ def declare(
     try:
         if len(statements) > 1:  # PostgreSQL and SQLite: all or nothing (transactional DDL)
             with connection.transaction:
-                for sql in statements:
-                    connection.query(sql, None)
+                if adapter.joins_statements:
+                    connection.query(";\n".join(statements), None)
+                else:
+                    for sql in statements:
+                        connection.query(sql, None)
                 write_lineage(connection, schema, table, decl.lineage)
         else:
             for sql in statements:
