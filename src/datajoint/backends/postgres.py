@@ -279,9 +279,10 @@ class PostgresBackend(Backend):
             except psycopg.errors.FeatureNotSupported as exc:
                 # another connection changed a column type under a prepared read: forget the
                 # prepared statements (psycopg clears its cache on DEALLOCATE ALL) and read again;
-                # inside a transaction the read failed, and the rollback clears the cache
+                # inside a transaction the read failed, and the rollback clears the cache; a
+                # statement that may write is never sent again
                 idle = driver_conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
-                if _STALE_PLAN not in str(exc) or not idle:
+                if _STALE_PLAN not in str(exc) or not idle or not self.cannot_change_data(sql):
                     raise
                 driver_conn.execute("DEALLOCATE ALL")
                 cursor.execute(sql, params, binary=True)
