@@ -57,6 +57,16 @@ def open_connection(
         pytest.skip(message)
 
 
+def second_connection(
+    connection: dj.Connection, tmp_path_factory: pytest.TempPathFactory
+) -> dj.Connection:
+    """Another connection to the database of ``connection`` (on SQLite, to the same file)."""
+    backend = connection.adapter.name
+    if backend == "sqlite":
+        return dj.Connection(backend="sqlite", path=connection.conn_info["path"])
+    return open_connection(backend, tmp_path_factory)
+
+
 def connection_fields(backend_name: str, connection: dj.Connection) -> list[str]:
     """``backend, host, port, user, password, path`` of a test connection, as text for worker
     processes (see :func:`connect_with`)."""

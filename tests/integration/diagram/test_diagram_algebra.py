@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import datajoint as dj
-from support.backends import open_connection
+from support.backends import second_connection
 
 
 def tables(diagram: dj.Diagram) -> set[tuple[str, str]]:
@@ -90,10 +90,7 @@ def test_navigation_across_schemas(pipe):
 
 def test_navigation_finds_schemas_not_loaded_in_this_process(pipe, tmp_path_factory):
     """A fresh connection that only knows the downstream schema still finds its parents."""
-    if pipe.backend == "sqlite":
-        fresh = dj.Connection(backend="sqlite", path=pipe.connection.conn_info["path"])
-    else:
-        fresh = open_connection(pipe.backend, tmp_path_factory)
+    fresh = second_connection(pipe.connection, tmp_path_factory)
     try:
         shank = dj.FreeTable(fresh, f"{pipe.other.database}.shank")
         assert {t.table_name for t in shank.ancestors(as_objects=True)} == {

@@ -7,7 +7,7 @@ from manipulation_pipeline import counts
 
 import datajoint as dj
 from datajoint.table import delete as delete_module
-from support.backends import open_connection
+from support.backends import second_connection
 
 
 def lost(before: dict[str, int], after: dict[str, int]) -> dict[str, int]:
@@ -69,10 +69,7 @@ def test_delete_through_top_deletes_only_selected_rows(pipe):
 
 
 def test_schemas_never_activated_are_found(pipe, backend_name, tmp_path_factory):
-    if backend_name == "sqlite":
-        other = dj.Connection(backend="sqlite", path=pipe.connection.conn_info["path"])
-    else:
-        other = open_connection(backend_name, tmp_path_factory)
+    other = second_connection(pipe.connection, tmp_path_factory)
     try:
         subject = dj.FreeTable(other, f"{pipe.Subject.database}.subject")
         assert (subject & {"subject_id": 3}).delete(prompt=False) == 1

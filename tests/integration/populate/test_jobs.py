@@ -188,17 +188,14 @@ def test_uuid_key_definition(schema) -> None:
 
 def test_two_workers_two_connections(schema, backend_name, tmp_path_factory) -> None:
     """Two workers on separate connections share the queue; no key is computed twice."""
-    from support.backends import open_connection
+    from support.backends import second_connection
 
     calls: list = []
     first = declare_pipeline(schema, calls)
     first.Doubled.fail_on = None
     extra = [{"source_id": i, "value": float(i)} for i in range(4, 41)]
     first.Source.insert(extra)
-    if backend_name == "sqlite":
-        other_conn = dj.Connection(backend="sqlite", path=schema.connection.conn_info["path"])
-    else:
-        other_conn = open_connection(backend_name, tmp_path_factory)
+    other_conn = second_connection(schema.connection, tmp_path_factory)
     other_schema = dj.Schema(schema.database, connection=other_conn)
     second = declare_pipeline(other_schema, calls)
     second.Doubled.fail_on = None

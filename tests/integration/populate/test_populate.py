@@ -167,11 +167,9 @@ def test_three_part_methods(pipeline, connection) -> None:
 
 
 def test_three_part_refetch_changed(pipeline, connection, tmp_path_factory, backend_name) -> None:
-    from support.backends import open_connection
+    from support.backends import second_connection
 
-    other = open_connection(backend_name, tmp_path_factory) if backend_name != "sqlite" else None
-    if other is None:  # the same database file, through a second connection
-        other = dj.Connection(backend="sqlite", path=connection.conn_info["path"])
+    other = second_connection(connection, tmp_path_factory)  # on SQLite, the same file
     Source = pipeline.Source
     source_other = dj.FreeTable(other, Source.full_table_name)
 

@@ -4,7 +4,7 @@ another connection changes the table between them (issue 15, point 1)."""
 from __future__ import annotations
 
 import datajoint as dj
-from support.backends import open_connection
+from support.backends import second_connection
 
 DEFINITION = """
 item_id : int32
@@ -36,11 +36,7 @@ def test_reads_repeated_past_a_change_by_another_connection(
 
     connection = schema.connection
     big = 5 if backend_name == "sqlite" else 2**40
-    other = (
-        dj.Connection(backend="sqlite", path=connection.conn_info["path"])
-        if backend_name == "sqlite"
-        else open_connection(backend_name, tmp_path_factory)
-    )
+    other = second_connection(connection, tmp_path_factory)
     try:
         changed = dj.VirtualModule("changed", schema.database, connection=other)
         if backend_name == "sqlite":  # SQLite cannot change a column's type: add a column

@@ -10,17 +10,14 @@ from __future__ import annotations
 import pytest
 
 import datajoint as dj
-from support.backends import open_connection
+from support.backends import second_connection
 from support.faults import in_thread, kill, wait_until_blocked
 
 
 @pytest.fixture
 def victim(backend_name, tmp_path_factory, schema):
     """A second connection to the schema's database (the same file on SQLite)."""
-    if backend_name == "sqlite":
-        other = dj.Connection(backend="sqlite", path=schema.connection.conn_info["path"])
-    else:
-        other = open_connection(backend_name, tmp_path_factory)
+    other = second_connection(schema.connection, tmp_path_factory)
     yield other
     other.close()
 

@@ -16,7 +16,7 @@ import sys
 import pytest
 
 import datajoint as dj
-from support.backends import SERVERS, new_schema_name, open_connection
+from support.backends import SERVERS, new_schema_name, second_connection
 
 SERVER_LIMIT = 5  # statements to open a schema and read all its headings on MySQL/PostgreSQL
 SQLITE_LIMIT = 5  # pragma joins, the ~columns/~tables metadata and ~lineage: as on the servers
@@ -88,12 +88,6 @@ def declare(schema: dj.Schema, people: dj.Schema) -> dict[str, type]:
     return context
 
 
-def fresh_connection(connection: dj.Connection, backend_name: str, tmp_path_factory):
-    if backend_name == "sqlite":
-        return dj.Connection(backend="sqlite", path=connection.conn_info["path"])
-    return open_connection(backend_name, tmp_path_factory)
-
-
 @pytest.fixture
 def pipeline(connection):
     people = dj.Schema(new_schema_name("djpeople"), connection=connection)
@@ -116,7 +110,7 @@ def test_thirty_headings_in_a_few_statements(
 ):
     schema, classes = pipeline
     assert len(schema.list_tables()) == 31  # 30 tables and one part
-    new = fresh_connection(connection, backend_name, tmp_path_factory)
+    new = second_connection(connection, tmp_path_factory)
     try:
         with count_queries(new) as counter:
             module = dj.virtual_schema(schema.database, connection=new)
@@ -166,7 +160,7 @@ def test_statement_count_does_not_grow_with_tables(
 
         counts = []
         for database in (small.database, schema.database):
-            new = fresh_connection(connection, backend_name, tmp_path_factory)
+            new = second_connection(connection, tmp_path_factory)
             try:
                 with count_queries(new) as counter:
                     module = dj.virtual_schema(database, connection=new)

@@ -8,7 +8,7 @@ tables each read covered.
 from __future__ import annotations
 
 import datajoint as dj
-from support.backends import open_connection
+from support.backends import second_connection
 
 
 def test_each_declaration_reads_only_its_table(connection, schema, monkeypatch) -> None:
@@ -61,10 +61,7 @@ def test_declared_headings_equal_a_fresh_read(connection, schema, backend_name, 
 
     known = {name: connection.catalog.heading(schema.database, name) for name in
              ("animal", "weighing", "weighing__scale")}  # fmt: skip
-    if backend_name == "sqlite":
-        other = dj.Connection(backend="sqlite", path=connection.conn_info["path"])
-    else:
-        other = open_connection(backend_name, tmp_path_factory)
+    other = second_connection(connection, tmp_path_factory)
     try:
         for name, heading in known.items():
             assert heading == other.catalog.heading(schema.database, name), name

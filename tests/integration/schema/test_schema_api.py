@@ -8,7 +8,7 @@ import types
 import pytest
 
 import datajoint as dj
-from support.backends import new_schema_name, open_connection
+from support.backends import new_schema_name, second_connection
 from support.faults import kill
 
 
@@ -205,10 +205,7 @@ def test_transaction_commit_and_rollback(schema, connection):
 @pytest.fixture
 def pair(backend_name, tmp_path_factory, schema):
     """A second connection to the same database (and, for SQLite, the same file)."""
-    if backend_name == "sqlite":
-        victim = dj.Connection(backend="sqlite", path=schema.connection.conn_info["path"])
-    else:
-        victim = open_connection(backend_name, tmp_path_factory)
+    victim = second_connection(schema.connection, tmp_path_factory)
     yield victim
     victim.close()
 
