@@ -123,6 +123,7 @@ class Connection:
         self._in_transaction = False
         self._doomed: BaseException | None = None  # the error that ended the open transaction
         self._guard_open = False  # a statement savepoint is set (see _execute_guarded)
+        self._begin_pending = False  # BEGIN goes out with the transaction's first statement
         self._suspended = False  # closed before a fork(); reopened on next use
         self._last_used = time.monotonic()
         self._savepoints = 0
@@ -164,7 +165,7 @@ class Connection:
             self._driver = self.adapter.connect(self._info)
         except self._attempt_errors as exc:
             raise errors.connection_attempt_error(exc, self._attempt_failure(exc)) from exc
-        self._in_transaction = False
+        self._in_transaction = self._begin_pending = False
         self._doomed = None
         self._guard_open = False
         self._suspended = False
@@ -277,12 +278,22 @@ class Connection:
             and not self.adapter.cannot_change_data(sql)
         ):
             self._reopen_if_dead()
+        first = self._begin_pending  # sent with the BEGIN of its transaction
         try:
             cursor = self._execute(sql, args, suppress_warnings)
         except errors.LostConnectionError as lost:
             if not self._reconnects(reconnect):
                 raise
             never_sent = self._driver is None or getattr(lost, "statement_sent", True) is False
+            if self._in_transaction and first:
+                # nothing of the transaction can have been committed (no COMMIT was sent):
+                # the server rolled back whatever it ran; begin again on a new connection
+                logger.warning("Reconnecting to database server.")
+                self.close()
+                self.connect()
+                self._in_transaction = self._begin_pending = True
+                cursor = self._execute(sql, args, suppress_warnings)
+                return DictCursor(cursor) if as_dict else cursor
             if self._in_transaction:
                 self.close()  # the transaction is lost with the connection (see close)
                 raise self._doomed_error() from lost
@@ -340,7 +351,11 @@ class Connection:
                 )
             else:
                 translated = self.adapter.translate_error(exc, sql)
-            if self._in_transaction and not isinstance(translated, errors.LostConnectionError):
+            if (
+                self._in_transaction
+                and not self._begin_pending  # else nothing reached the server
+                and not isinstance(translated, errors.LostConnectionError)
+            ):
                 guarded = guard and self._guard_open
                 if not self.adapter.recover_statement(driver, exc, guarded):
                     self._doomed = translated if translated is not None else exc
@@ -358,17 +373,22 @@ class Connection:
         (PostgreSQL), each statement runs behind a savepoint, so that a failure undoes only
         that statement, as on MySQL."""
         control = self.adapter.transaction_control(sql)
-        if control == "end":
+        begin = self._begin_pending
+        if control == "end" and not begin:
             return self.adapter.execute(driver, sql, args)
         release, self._guard_open = self._guard_open, control is None
         try:
-            return self.adapter.execute_guarded(
-                driver, sql, args, release=release, guard=not control
+            cursor = self.adapter.execute_guarded(
+                driver, sql, args, release=release, guard=not control, begin=begin
             )
         except BaseException:
-            if not self.adapter.statement_reached_server(driver):
+            if not self.adapter.statement_reached_server(driver, begin):
                 self._guard_open = release  # the savepoints are as they were
+            else:
+                self._begin_pending = False
             raise
+        self._begin_pending = False
+        return cursor
 
     def _doomed_error(self) -> errors.DataJointError:
         cause = self._doomed
@@ -427,6 +447,9 @@ class Connection:
         seconds, then :class:`~datajoint.errors.LockWaitError` is raised."""
         if self.in_transaction:
             raise errors.DataJointError("Nested connections are not supported.")
+        if self.adapter.defers_begin:  # BEGIN goes out with the first statement
+            self._in_transaction, self._begin_pending, self._guard_open = True, True, False
+            return
         deadline = time.monotonic() + self._info.busy_timeout
         pause = 0.005
         while True:
@@ -446,6 +469,9 @@ class Connection:
             error = self._doomed_error()
             self.cancel_transaction()
             raise error
+        if self._begin_pending:  # nothing was sent: nothing to commit
+            self._in_transaction = self._begin_pending = False
+            return
         try:
             self.query("COMMIT", None)
         except BaseException:
@@ -458,8 +484,11 @@ class Connection:
 
     def cancel_transaction(self) -> None:
         doomed, self._doomed = self._doomed, None
+        pending, self._begin_pending = self._begin_pending, False
         try:
-            if self._driver is not None and doomed is None:
+            if pending:  # nothing was sent: nothing to undo
+                pass
+            elif self._driver is not None and doomed is None:
                 try:
                     self.query("ROLLBACK", None, reconnect=False)
                 except errors.LostConnectionError:

@@ -1,5 +1,6 @@
 """PostgreSQL: the savepoint that keeps a transaction usable after a failed statement travels
-with the statement, so populate costs one round trip per statement (issue 9 point 4, issue 15).
+with the statement, and BEGIN with the transaction's first statement, so populate costs one
+round trip per statement of its own and make's, plus COMMIT (issue 9 point 4, issue 15).
 
 Round trips are counted by a spy on psycopg's cursors (the real methods still run).
 """
@@ -38,7 +39,7 @@ def round_trips(monkeypatch):
     return sent
 
 
-def test_populate_sends_five_round_trips_per_key(pg_schema, round_trips) -> None:
+def test_populate_sends_four_round_trips_per_key(pg_schema, round_trips) -> None:
     @pg_schema
     class Reading(dj.Manual):
         definition = """
@@ -77,12 +78,14 @@ def test_populate_sends_five_round_trips_per_key(pg_schema, round_trips) -> None
     Summed.populate(max_calls=1)
     round_trips.clear()
     assert Scaled.populate()["success_count"] == 5
-    # pending keys, then per key: BEGIN, the already-made check, make's read and insert, COMMIT
-    assert len(round_trips) == 1 + 5 * 5
+    # pending keys, then per key: BEGIN with the already-made check, make's read and insert,
+    # COMMIT
+    assert len(round_trips) == 1 + 5 * 4
+    assert sum(q.startswith("BEGIN; SAVEPOINT") for q in round_trips) == 5
     assert sum("SAVEPOINT" in q for q in round_trips) == 5 * 3
     round_trips.clear()
     assert Summed.populate()["success_count"] == 5
-    assert len(round_trips) == 1 + 5 * 6  # the read of bytes stays binary: its guard goes first
+    assert len(round_trips) == 1 + 5 * 5  # the read of bytes stays binary: its guard goes first
     assert Scaled.to_dicts()[3] == {"reading_id": 3, "scaled": 15.0}
     assert Summed.to_dicts()[5] == {"reading_id": 5, "total": 15.0}
 
@@ -104,6 +107,59 @@ def test_a_failed_read_leaves_the_transaction_usable(pg_schema) -> None:
         assert (Item & {"item_id": 1}).fetch1("value") == 1.5
         Item.insert1({"item_id": 2, "value": 2.5})
     assert len(Item()) == 2
+
+
+def test_a_transaction_without_statements_sends_nothing(pg_schema, round_trips) -> None:
+    connection = pg_schema.connection
+    with connection.transaction:
+        assert connection.in_transaction
+    connection.start_transaction()
+    connection.cancel_transaction()
+    assert round_trips == []
+    assert not connection.in_transaction
+    assert connection.query("SELECT 1", None).fetchone() == (1,)
+
+
+def test_a_first_statement_refused_before_sending_leaves_the_transaction_usable(
+    pg_schema, round_trips
+) -> None:
+    @pg_schema
+    class Note(dj.Manual):
+        definition = """
+        note_id : int32
+        ---
+        text : varchar(20)
+        """
+
+    connection = pg_schema.connection
+    round_trips.clear()
+    with connection.transaction:
+        with pytest.raises(dj.DataJointError):
+            Note.insert1({"note_id": 1, "text": "nul \x00 inside"})  # refused, nothing sent
+        Note.insert1({"note_id": 2, "text": "kept"})
+    assert round_trips[0].startswith("BEGIN; ")
+    assert Note.to_dicts() == [{"note_id": 2, "text": "kept"}]
+
+
+def test_a_failing_first_statement_leaves_the_transaction_usable(pg_schema) -> None:
+    @pg_schema
+    class Note(dj.Manual):
+        definition = """
+        note_id : int32
+        ---
+        text : varchar(20)
+        """
+
+    Note.insert1({"note_id": 1, "text": "first"})
+    connection = pg_schema.connection
+    with connection.transaction:
+        with pytest.raises(dj.errors.DuplicateError):
+            Note.insert1({"note_id": 1, "text": "again"})  # sent with BEGIN, fails there
+        Note.insert1({"note_id": 2, "text": "second"})
+    with pytest.raises(RuntimeError), connection.transaction:
+        Note.insert1({"note_id": 3, "text": "undone"})
+        raise RuntimeError
+    assert [r["text"] for r in Note.to_dicts()] == ["first", "second"]
 
 
 @pytest.mark.parametrize("prepared", [True, False], ids=["prepared", "not-prepared"])

@@ -100,6 +100,9 @@ class Backend(ABC):
 
     # ---------------------------------------------------------------- statement safety
     statement_guard: bool = False  # a failed statement aborts the whole transaction
+    # BEGIN is sent in one round trip with the transaction's first statement (none at all for
+    # a transaction without statements); where beginning takes no lock and no snapshot
+    defers_begin: bool = False
 
     @staticmethod
     def cannot_change_data(sql: str) -> bool:
@@ -126,11 +129,21 @@ class Backend(ABC):
         return "end"
 
     def execute_guarded(
-        self, driver_conn: Any, sql: str, args: Sequence[Any] | None, *, release: bool, guard: bool
+        self,
+        driver_conn: Any,
+        sql: str,
+        args: Sequence[Any] | None,
+        *,
+        release: bool,
+        guard: bool,
+        begin: bool = False,
     ) -> Any:
         """Execute inside a transaction behind a statement savepoint (backends with
-        ``statement_guard``): ``release`` the previous statement's savepoint first; ``guard``
-        sets a new one before ``sql``."""
+        ``statement_guard``): ``begin`` the transaction first (backends that
+        ``defers_begin``); ``release`` the previous statement's savepoint; ``guard`` sets a
+        new one before ``sql``."""
+        if begin:
+            self.execute(driver_conn, self.begin_sql(), None)
         return self.execute(driver_conn, sql, args)
 
     def recover_statement(self, driver_conn: Any, exc: BaseException, guarded: bool) -> bool:
@@ -139,9 +152,10 @@ class Backend(ABC):
         back the whole transaction (it can no longer be used)."""
         return True
 
-    def statement_reached_server(self, driver_conn: Any) -> bool:
+    def statement_reached_server(self, driver_conn: Any, begin: bool = False) -> bool:
         """After a guarded statement raised: whether it was sent (False when the driver
-        refused it first, so that no savepoint changed)."""
+        refused it first, so that no savepoint changed and, with ``begin``, no transaction
+        began)."""
         return True
 
     def transaction_open(self, driver_conn: Any) -> bool:

@@ -108,6 +108,7 @@ _CANCELED = (
     "The statement was canceled before it finished (a cancel request or a timeout); nothing of "
     "it was applied."
 )
+_BEGIN = "BEGIN; "
 _SET_GUARD = "SAVEPOINT dj_statement; "
 _RELEASE_GUARD = "RELEASE SAVEPOINT dj_statement; "
 _ROLLBACK_GUARD = "ROLLBACK TO SAVEPOINT dj_statement"
@@ -301,12 +302,24 @@ class PostgresBackend(Backend):
         return cursor
 
     statement_guard = True  # a failed statement aborts a PostgreSQL transaction
+    defers_begin = True  # BEGIN takes no snapshot: the first statement does
     joins_statements = True  # client-side binding: several statements in one simple query
 
     def execute_guarded(
-        self, driver_conn: Any, sql: str, args: Sequence[Any] | None, *, release: bool, guard: bool
+        self,
+        driver_conn: Any,
+        sql: str,
+        args: Sequence[Any] | None,
+        *,
+        release: bool,
+        guard: bool,
+        begin: bool = False,
     ) -> Any:
-        prefix = (_RELEASE_GUARD if release else "") + (_SET_GUARD if guard else "")
+        prefix = (
+            (_BEGIN if begin else "")
+            + (_RELEASE_GUARD if release else "")
+            + (_SET_GUARD if guard else "")
+        )
         if not prefix:
             return self.execute(driver_conn, sql, args)
         if isinstance(sql, _Copy | _Bytes):  # one statement per call: send the guard first
@@ -318,7 +331,7 @@ class PostgresBackend(Backend):
             cursor.execute(prefix + sql)
         else:
             cursor.execute(prefix + sql, args if isinstance(args, Mapping) else tuple(args))
-        for _ in range(release + guard):
+        for _ in range(begin + release + guard):
             cursor.nextset()
         return cursor
 
@@ -334,9 +347,12 @@ class PostgresBackend(Backend):
             return False
         return True
 
-    def statement_reached_server(self, driver_conn: Any) -> bool:
-        # a statement that failed on the server leaves the transaction aborted
+    def statement_reached_server(self, driver_conn: Any, begin: bool = False) -> bool:
+        # a statement that failed on the server leaves the transaction aborted; sent with its
+        # BEGIN, anything that reached the server left the connection in a transaction
         status = driver_conn.info.transaction_status
+        if begin:
+            return bool(status != psycopg.pq.TransactionStatus.IDLE)
         return bool(status != psycopg.pq.TransactionStatus.INTRANS)
 
     def transaction_open(self, driver_conn: Any) -> bool:

@@ -93,6 +93,21 @@ def test_a_write_after_the_server_dropped_an_idle_connection_runs_once(
     assert Event.to_dicts() == [{"event_id": 1, "note": "x"}]
 
 
+def test_a_transaction_on_a_connection_the_server_dropped_runs_once(
+    backend_name, Event, victim, connection
+):
+    """The server dropped the idle connection before the transaction began (PostgreSQL sends
+    BEGIN with the first statement): the transaction begins again on a new connection, since
+    nothing of it can have been committed, and its rows are written once."""
+    table = dj.FreeTable(victim, Event.full_table_name)
+    assert len(table) == 0
+    kill(backend_name, victim, connection)
+    with victim.transaction:
+        table.insert1({"note": "first"})
+        table.insert1({"note": "second"})
+    assert [r["note"] for r in Event.to_dicts()] == ["first", "second"]
+
+
 def test_a_lost_transaction_commits_nothing(backend_name, Event, victim, connection):
     """Statements before the loss are rolled back with the connection; statements after it are
     refused until the transaction ends, so that nothing runs outside it."""

@@ -224,6 +224,7 @@ def test_reconnect_after_the_server_drops_the_connection(schema, pair, backend_n
         assert victim.connection_id != old_id
 
     victim.start_transaction()
+    assert len(table) == 1  # the transaction has begun on the server (PostgreSQL: with this)
     kill(backend_name, victim, schema.connection)
     with pytest.raises(dj.errors.LostConnectionError, match="during a transaction"):
         table.to_dicts()
