@@ -371,10 +371,10 @@ def _cached(
     query: Any, key: tuple[Any, ...], build: Callable[[Compiler], exp.Expression]
 ) -> tuple[str, list[Any]]:
     """The statement of ``query`` built by ``build``: compiled once per shape and ``key``."""
-    backend = query.connection.adapter
     shape = shape_of(query)
     if shape is not None:
         return _cached_shape(query, shape, key, build)
+    backend = query.connection.adapter
     heading = query.heading
     cache = query.__dict__.setdefault("_sql_cache", {})
     full = (backend.name, *key)

@@ -205,7 +205,7 @@ def _invalid(operand: Any) -> DataJointError:
 def bind(operand: Any, ctx: Context, negate: bool = False) -> Condition:
     """A restriction operand as a simplified Condition (negation pushed to the leaves)."""
     if type(operand) is dict:  # the most frequent operand (a key) first
-        return _equals(operand.items(), ctx, negate)
+        return bind_key(operand.items(), ctx.heading, negate)
     if isinstance(operand, Top):
         raise _invalid(operand)
     if isinstance(operand, Condition):
@@ -229,9 +229,9 @@ def bind(operand: Any, ctx: Context, negate: bool = False) -> Condition:
         common = tuple(n for n in other.heading.names if n in ctx.heading.attributes)
         return Semijoin(other, common, negate)
     if isinstance(operand, Mapping):
-        return _equals(operand.items(), ctx, negate)
+        return bind_key(operand.items(), ctx.heading, negate)
     if isinstance(operand, np.void):
-        return _equals(((n, operand[n]) for n in operand.dtype.names or ()), ctx, negate)
+        return bind_key(((n, operand[n]) for n in operand.dtype.names or ()), ctx.heading, negate)
     if type(operand).__name__ == "DataFrame" and hasattr(operand, "to_records"):
         operand = operand.to_records()
     if isinstance(operand, str | bytes | int | float) or operand is None:
@@ -242,10 +242,12 @@ def bind(operand: Any, ctx: Context, negate: bool = False) -> Condition:
     raise _invalid(operand)
 
 
-def _equals(pairs: Iterable[tuple[Any, Any]], ctx: Context, negate: bool) -> Condition:
+def bind_key(pairs: Iterable[tuple[Any, Any]], heading: Heading, negate: bool = False) -> Condition:
+    """The restriction by a mapping's ``(name, value)`` pairs: names that are not in
+    ``heading`` are ignored (spec 03 §3.3)."""
     items: list[tuple[Any, Any]] = []
     for k, v in pairs:
-        if isinstance(k, str) and (target := restriction_key(k, ctx.heading)) is not None:
+        if isinstance(k, str) and (target := restriction_key(k, heading)) is not None:
             if isinstance(target, Attribute) and target.codec is not None and v is not None:
                 raise _codec_restriction(target)
             items.append((target, v))

@@ -16,7 +16,7 @@ from ..errors import DataJointError, UnknownAttributeError
 from ..heading import Attribute, Heading
 from . import sqlfrag
 from .compiler import compile_fetch, inline_params
-from .conditions import Always, Context, Not, Top, bind, has_semijoin, merged_window
+from .conditions import Always, Context, Not, Top, bind, bind_key, has_semijoin, merged_window
 from .lineage import check_lineage, check_same_connection
 from .nodes import (
     Computed,
@@ -170,17 +170,20 @@ class QueryExpression(Results):
     # ---------------------------------------------------------------- restriction
     def restrict(self, restriction: Any, semantic_check: bool = True) -> QueryExpression:
         """Rows satisfying ``restriction`` (any operand kind of spec 03 §3.1)."""
-        if isinstance(restriction, Top):
+        if type(restriction) is dict:  # the most frequent operand (a key): needs the heading
+            condition = bind_key(restriction.items(), self.heading)
+        elif isinstance(restriction, Top):
             return self._restrict_top(restriction)
-        context = Context(
-            self.heading,
-            self._names(),
-            self.connection,
-            semantic_check,
-            is_expression,
-            is_universal,
-        )
-        condition = bind(restriction, context)
+        else:
+            context = Context(
+                self.heading,
+                self._names(),
+                self.connection,
+                semantic_check,
+                is_expression,
+                is_universal,
+            )
+            condition = bind(restriction, context)
         if type(condition) is Always and condition.value:
             return self
         if self._group and self._top is None and self._in_having(condition):

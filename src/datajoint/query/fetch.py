@@ -86,19 +86,24 @@ def _collector_paused() -> Iterator[None]:
 def _fetch(query: Any, fields: Sequence[str], limit: int | None) -> tuple[list[str], list[Any]]:
     """The selected column names and the driver's rows for ``fields`` (see :func:`rows`)."""
     heading = query.heading
-    order: list[tuple[str, bool]] = []
-    if limit is None and query._top is None and _config(query, "fetch.order_by_key", True):
-        order = [(k, False) for k in heading.primary_key]
+    by_key = limit is None and query._top is None and _config(query, "fetch.order_by_key", True)
     # DISTINCT applies to the whole select list, and HAVING may name any of its aliases
     narrow = not (query._distinct or query._having)
-    selected = list(dict.fromkeys(fields)) if narrow else list(heading.names)
-    if any(heading[name].codec is not None for name in selected):
-        # codecs receive the primary key of each row
-        selected = list(dict.fromkeys([*heading.primary_key, *selected]))
+    plans = heading.__dict__.setdefault("_select_plans", {})
+    plan_key = (tuple(fields), by_key, narrow)
+    plan = plans.get(plan_key)
+    if plan is None:
+        order = tuple((k, False) for k in heading.primary_key) if by_key else ()
+        selected = list(dict.fromkeys(fields)) if narrow else list(heading.names)
+        if any(heading[name].codec is not None for name in selected):
+            # codecs receive the primary key of each row
+            selected = list(dict.fromkeys([*heading.primary_key, *selected]))
+        plan = plans[plan_key] = (selected, order, tuple(heading[n].storage for n in selected))
+    selected, order, storages = plan
     sql, params = compile_fetch(query, selected, order, limit)
     # the backend may read them in a faster form (PostgreSQL: bound on the server, prepared)
-    sql = query.connection.adapter.fetch_sql(sql, (heading[n].storage for n in selected))
-    return selected, run(query, sql, params).fetchall()
+    sql = query.connection.adapter.fetch_sql(sql, storages)
+    return list(selected), run(query, sql, params).fetchall()
 
 
 def _as_fetched(query: Any, names: Sequence[str]) -> bool:
@@ -109,15 +114,19 @@ def _as_fetched(query: Any, names: Sequence[str]) -> bool:
     )
 
 
+Plan = tuple[tuple[tuple[str, bool, Any], ...], list[str], bool]
+
+
 def _decode_plan(
     heading: Any, adapter: Any, selected: tuple[str, ...], fields: tuple[str, ...]
-) -> tuple[tuple[tuple[str, bool, Any], ...], list[str]]:
+) -> Plan:
     """Per selected column: its name, whether it is returned, and the storage attribute that
-    :meth:`from_driver` converts (None: the driver's values as they are); and the codec
-    columns. Remembered on the heading, which changes with the catalog."""
+    :meth:`from_driver` converts (None: the driver's values as they are); the codec columns;
+    and whether the rows are the result as they are (``selected`` is ``fields`` and nothing
+    needs decoding). Remembered on the heading, which changes with the catalog."""
     plans = heading.__dict__.setdefault("_decode_plans", {})
     key = (adapter, selected, fields)
-    plan: tuple[tuple[tuple[str, bool, Any], ...], list[str]] | None = plans.get(key)
+    plan: Plan | None = plans.get(key)
     if plan is None:
         wanted = {*fields, *heading.primary_key}
         steps = []
@@ -126,7 +135,8 @@ def _decode_plan(
             as_is = heading[name].codec is None and adapter.fetched_as_is(storage)
             steps.append((name, name in wanted, None if as_is else storage))
         coded = [name for name in selected if heading[name].codec is not None]
-        plan = plans[key] = (tuple(steps), coded)
+        plain = selected == fields and all(step[2] is None for step in steps) and not coded
+        plan = plans[key] = (tuple(steps), coded, plain)
     return plan
 
 
@@ -137,7 +147,7 @@ def _decoded(
     heading = query.heading
     columns = list(zip(*raw, strict=True)) if raw and selected else [() for _ in selected]
     adapter = query.connection.adapter
-    steps, coded = _decode_plan(heading, adapter, tuple(selected), tuple(fields))
+    steps, coded, _ = _decode_plan(heading, adapter, tuple(selected), tuple(fields))
     decoded = {}
     for (name, wanted, storage), values in zip(steps, columns, strict=True):
         if wanted:
@@ -322,9 +332,18 @@ def fetch1(query: Any, attributes: Sequence[str], squeeze: bool) -> Any:
     _check_names(query, fields)
     if wants_key:
         fields = list(dict.fromkeys([*heading.primary_key, *fields]))
+    row: dict[str, Any] | None = None
     if fields and query._top is None:  # two rows at most tell whether there is exactly one
-        columns = rows(query, fields, squeeze, limit=2)
-        found = len(columns[0])
+        selected, raw = _fetch(query, fields, 2)
+        found = len(raw)
+        plain = _decode_plan(
+            query.heading, query.connection.adapter, tuple(selected), tuple(fields)
+        )[2]
+        if found == 1 and plain:  # the driver's row is the result
+            row = dict(zip(fields, raw[0], strict=True))
+        else:
+            decoded = _decoded(query, selected, raw, fields, squeeze)
+            columns = [decoded[f] for f in fields]
     else:
         limited = query.restrict(Top(2, None, 0))
         columns = rows(limited, fields, squeeze)
@@ -335,7 +354,8 @@ def fetch1(query: Any, attributes: Sequence[str], squeeze: bool) -> Any:
             + ("no rows" if found == 0 else "2 or more rows")
             + "."
         )
-    row = {name: values[0] for name, values in zip(fields, columns, strict=True)}
+    if row is None:
+        row = {name: values[0] for name, values in zip(fields, columns, strict=True)}
     if not attributes:
         return row
     key = {k: row[k] for k in heading.primary_key} if wants_key else {}

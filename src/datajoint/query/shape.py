@@ -82,7 +82,10 @@ def shape_of(query: Any) -> Shape | None:
     restrictions, e.g. a list of keys, or one restriction object used twice)."""
     walker = _Walker(query.connection)
     try:
-        key = walker.block(query)
+        if getattr(query, "is_base_table", False) and query._top is None:
+            key = walker.table_block(query)  # a table or a restricted table (the most frequent)
+        else:
+            key = walker.block(query)
     except _Unshaped:
         return None
     return Shape(key, walker.values, walker.slots, walker.anchors)
@@ -99,6 +102,15 @@ class _Walker:
     def table(self, source: tuple[str, str], heading: Any) -> tuple[Any, ...]:
         self.anchors.append(heading)
         return (source, id(heading))
+
+    def table_block(self, q: Any) -> tuple[Any, ...]:
+        """The key of a table instance with no Top (a table is restricted or not; a table
+        with any other operator is a plain query expression)."""
+        return (
+            "table",
+            self.table(q._source, q.heading),
+            tuple([self.condition(c) for c in q._where]),
+        )
 
     def block(self, q: Any) -> tuple[Any, ...]:
         source = q._source

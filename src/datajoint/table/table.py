@@ -165,18 +165,27 @@ class Table(QueryExpression, metaclass=TableMeta):
     @_ClassProperty
     def heading(self) -> Heading:
         """The table heading (loaded with the rest of its schema, cached on the connection)."""
-        # remembered on the instance (and its restricted copies) until the catalog changes
-        cached = self.__dict__.get("_catalog_heading")
+        # remembered on the instance (and its restricted copies) and, for a table named by its
+        # class, on the class, until the catalog changes
+        state = self.__dict__
+        cached = state.get("_catalog_heading") or type(self).__dict__.get("_catalog_heading")
         if cached is not None:
             catalog = cached[0]
-            if catalog.generation == cached[1] and self._connection_._catalog is catalog:
+            if (
+                catalog.generation == cached[1]
+                and self._connection_._catalog is catalog
+                and cached[3] == self.database  # the class may be bound to another schema
+            ):
                 known: Heading = cached[2]
                 return known
         self._configured()
         catalog = self._connection_.catalog
         heading: Heading | None = catalog.heading(self.database, self.table_name)
         if heading is not None:
-            self.__dict__["_catalog_heading"] = (catalog, catalog.generation, heading)
+            cached = (catalog, catalog.generation, heading, self.database)
+            state["_catalog_heading"] = cached
+            if "database" not in state and "_connection_" not in state:
+                type.__setattr__(type(self), "_catalog_heading", cached)
         if heading is None:
             raise MissingTableError(
                 f"Table `{self.database}`.`{self.table_name}` does not exist; declare it by "
@@ -198,6 +207,9 @@ class Table(QueryExpression, metaclass=TableMeta):
     def _source(self) -> tuple[str, str]:
         # `database` is set (str) once the table is bound to a schema
         return (self.database, self.table_name)  # type: ignore[return-value]
+
+    def _names(self) -> frozenset[str]:
+        return self.heading.all_names  # the source heading: hidden attributes included
 
     # read-only properties here, plain attributes on QueryExpression
     @property
