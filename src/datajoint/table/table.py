@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ..connection import conn
 from ..declare.alter import alter as _alter
@@ -58,6 +58,16 @@ class _ClassProperty(Generic[_T]):
         return self.fget(obj if obj is not None else fresh_instance(cls))
 
 
+if TYPE_CHECKING:
+    _TableProperty = property
+else:
+
+    class _TableProperty(property):
+        """A property read on instances at the speed of a plain property; read on a table
+        class, :class:`TableMeta`'s property of the same name evaluates it on a fresh
+        instance."""
+
+
 class class_property(property):
     """A property that, read on the class, is evaluated on a fresh instance of it."""
 
@@ -65,6 +75,9 @@ class class_property(property):
         if obj is None and cls is not None:
             obj = fresh_instance(cls)
         return super().__get__(obj, cls)
+
+
+_ON_META = frozenset({"connection", "heading"})  # TableMeta's own properties
 
 
 class TableMeta(type):
@@ -78,10 +91,20 @@ class TableMeta(type):
     def __init__(cls, name: str, bases: tuple[type, ...], namespace: dict[str, Any]) -> None:
         super().__init__(name, bases, namespace)
         for key, value in namespace.items():
-            if type(value) is property and not key.startswith("_"):
+            if type(value) is property and not key.startswith("_") and key not in _ON_META:
                 wrapped = class_property(value.fget, value.fset, value.fdel)
                 wrapped.__doc__ = value.__doc__  # a property subclass would show its own
                 setattr(cls, key, wrapped)
+
+    # the hottest table properties, read on the class (``Subject.heading``); on an instance,
+    # Table's own property of the same name runs without an extra descriptor call
+    @property
+    def connection(cls) -> Any:
+        return fresh_instance(cls).connection
+
+    @property
+    def heading(cls) -> Any:
+        return fresh_instance(cls).heading
 
     def __and__(cls, other: Any) -> Any:
         return cls() & other
@@ -156,13 +179,13 @@ class Table(QueryExpression, metaclass=TableMeta):
         name: str = self.connection.adapter.table_ref(self.database, self.table_name)
         return name
 
-    @_ClassProperty
+    @_TableProperty
     def connection(self) -> Any:
         """The connection of the table's schema (also on the class: ``T.connection``)."""
         self._configured()
         return self._connection_
 
-    @_ClassProperty
+    @_TableProperty
     def heading(self) -> Heading:
         """The table heading (loaded with the rest of its schema, cached on the connection)."""
         # remembered on the instance (and its restricted copies) and, for a table named by its
