@@ -383,6 +383,34 @@ def inflate(data: bytes, use_32bit_dims: bool) -> bytes:
     return out
 
 
+_ARRAY_CODE = bytes((CODE_ARRAY,))
+_SHAPES = {ndim: struct.Struct(f"<{ndim}Q") for ndim in range(1, 9)}
+
+
+def _plain_array(data: bytes, squeeze: bool) -> Any:
+    """The most frequent value, a non-empty real numeric array of 1 to 8 dimensions, read
+    without the general reader (the same result); None for anything else, which the general
+    reader decodes or reports."""
+    layout = _SHAPES.get(_U64.unpack_from(data, 5)[0]) if len(data) >= 13 else None
+    if layout is None or len(data) < 13 + layout.size + _TYPE.size:
+        return None
+    shape = layout.unpack_from(data, 13)
+    start = 13 + layout.size + _TYPE.size
+    type_id, is_complex = _TYPE.unpack_from(data, start - _TYPE.size)
+    dtype = NUMERIC_DTYPES.get(type_id)
+    n = math.prod(shape)
+    if is_complex or dtype is None or type_id == TYPE_LOGICAL or n == 0:
+        return None
+    if start + n * dtype.itemsize != len(data):
+        return None
+    arr = np.frombuffer(data, dtype, n, start).copy().reshape(shape, order="F")
+    if squeeze:
+        arr = arr.squeeze()
+        if arr.ndim == 0:
+            return arr.item()
+    return arr
+
+
 def unpack(
     blob: bytes | bytearray | memoryview | None,
     squeeze: bool = False,

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from datajoint.blob import MatCell, pack, unpack
+from datajoint.codecs.blobread import _Reader
 from datajoint.errors import DataJointError
 from support.blobcheck import COMPRESSED, MATLAB, ROUND_TRIP, assert_same
 
@@ -82,6 +83,36 @@ def test_numeric_arrays_round_trip_bit_exactly(arr: np.ndarray) -> None:
     assert_same(unpack(pack(arr)), expected_decode(arr))
     matlab = arr.ndim > 0 and arr.dtype.kind != "M"
     assert pack(arr, compress=False)[:4] == (b"mYm\x00" if matlab else b"dj0\x00")
+
+
+def general_reader(blob: bytes, squeeze: bool) -> Any:
+    """What the general item reader makes of an uncompressed blob (no plain-array path)."""
+    reader = _Reader(blob, 4, squeeze, use_32bit_dims=False)
+    value = reader.item()
+    assert reader.pos == len(blob)
+    return value
+
+
+@common
+@given(bit_pattern_arrays(), st.booleans())
+def test_plain_arrays_read_as_the_general_reader_reads_them(arr: np.ndarray, squeeze: bool) -> None:
+    """unpack reads plain numeric arrays on a shorter path: same values, types, shapes,
+    layout and writability as the general reader."""
+    blob = pack(arr, compress=False)
+    fast, general = unpack(blob, squeeze=squeeze), general_reader(blob, squeeze)
+    assert_same(fast, general)
+    if isinstance(general, np.ndarray):
+        assert fast.flags.writeable and fast.flags.f_contiguous == general.flags.f_contiguous
+
+
+@common
+@given(bit_pattern_arrays(), st.data())
+def test_plain_arrays_cut_or_padded_raise(arr: np.ndarray, data: st.DataObject) -> None:
+    blob = pack(arr, compress=False)
+    cut = data.draw(st.integers(5, len(blob) - 1)) if len(blob) > 5 else None
+    for broken in ([blob[:cut]] if cut is not None else []) + [blob + b"\x00"]:
+        with pytest.raises(DataJointError):
+            unpack(broken)
 
 
 @common
