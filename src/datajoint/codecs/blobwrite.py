@@ -110,18 +110,27 @@ def _set_order(value: collections.abc.Set[Any]) -> list[Any]:
     return items
 
 
+def _column_major(arr: np.ndarray) -> bytes | memoryview:
+    """The elements of ``arr`` in column-major order: a view of its own memory when it is laid
+    out that way (1-D and Fortran-ordered arrays; joined into the blob with no intermediate
+    copy), else a copy."""
+    if arr.flags.f_contiguous and arr.size:
+        return arr.ravel(order="F").view(np.uint8).data
+    return arr.tobytes(order="F")
+
+
 class _Writer:
     """Serializes one value into a list of byte chunks, joined once at the end."""
 
     __slots__ = ("chunks", "depth", "dj0", "size")
 
     def __init__(self) -> None:
-        self.chunks: list[bytes] = [b""]  # chunk 0 is the protocol header, set last
+        self.chunks: list[bytes | memoryview] = [b""]  # chunk 0: the protocol header, set last
         self.size = 0
         self.depth = 0
         self.dj0 = False
 
-    def put(self, data: bytes) -> None:
+    def put(self, data: bytes | memoryview) -> None:
         self.chunks.append(data)
         self.size += len(data)
 
@@ -259,7 +268,7 @@ class _Writer:
             self.put(arr.real.tobytes(order="F"))
             self.put(arr.imag.tobytes(order="F"))
         else:
-            self.put(arr.tobytes(order="F"))
+            self.put(_column_major(arr))
 
     def cell(self, cell: MatCell) -> None:
         """A ``C`` item (§5.3): elements in column-major order, each length-prefixed."""
