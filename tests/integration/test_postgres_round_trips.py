@@ -187,3 +187,32 @@ def test_repeated_reads_are_prepared_unless_turned_off(tmp_path_factory, prepare
     finally:
         schema.drop(prompt=False)
         connection.close()
+
+
+def test_a_bulk_insert_is_one_copy(pg_schema, round_trips) -> None:
+    """However many rows, a plain bulk insert is one COPY: one round trip, all or nothing."""
+
+    @pg_schema
+    class Sample(dj.Manual):
+        definition = """
+        sample_id : int32
+        ---
+        value : float64
+        note : varchar(8)
+        """
+
+    rows = [{"sample_id": i, "value": i / 4, "note": f"n{i % 7}"} for i in range(40_000)]
+    connection = pg_schema.connection
+    assert len(Sample()) == 0
+    round_trips.clear()
+    before = connection.statement_count
+    Sample.insert(rows)
+    assert connection.statement_count - before == 1
+    assert round_trips == []  # no SAVEPOINT or BEGIN: the COPY (not a cursor.execute) alone
+    assert len(Sample()) == 40_000
+    assert (Sample & {"sample_id": 39_999}).fetch1("value") == 39_999 / 4
+    Sample.delete_quick()
+    broken = [*rows, {"sample_id": 5, "value": 0.0, "note": "dup"}]
+    with pytest.raises(dj.errors.DuplicateError):
+        Sample.insert(broken)
+    assert len(Sample()) == 0

@@ -360,6 +360,14 @@ class Backend(ABC):
         """
 
     # ---------------------------------------------------------------- DML
+    def loads_in_one_statement(
+        self, attributes: Sequence[Attribute], rows: int, on_duplicate: str | None, defaults: bool
+    ) -> bool:
+        """Whether :meth:`insert_sql` sends ``rows`` rows of ``attributes`` as one statement
+        with no limit on its parameters (a bulk load such as PostgreSQL's COPY), so that a
+        bulk insert need not be cut into statements."""
+        return False
+
     def insert_sql(
         self,
         schema: str,

@@ -203,6 +203,16 @@ class PostgresBackend(Backend):
             cursor_factory=psycopg.ClientCursor,
         )
 
+    def loads_in_one_statement(
+        self, attributes: Sequence[Attribute], rows: int, on_duplicate: str | None, defaults: bool
+    ) -> bool:
+        return (
+            rows >= _COPY_MIN_ROWS
+            and on_duplicate is None
+            and not defaults
+            and not any(a.type.kind == T.BYTES for a in attributes)
+        )
+
     def insert_sql(
         self,
         schema: str,

@@ -333,7 +333,11 @@ def _encode_and_send(
             raise in_context(exc, table, fields, _row_dicts(fields, columns)) from None
         defaults = any(has_default for _, has_default in encoded)
         rows = list(zip(*[values for values, _ in encoded], strict=True))
-        per_statement = max(1, MAX_PARAMS // max(1, len(fields)))
+        storages = [a.storage for a in attrs]
+        if adapter.loads_in_one_statement(storages, len(rows), mode, defaults):
+            per_statement = len(rows)  # e.g. one COPY: one round trip, atomic on its own
+        else:
+            per_statement = max(1, MAX_PARAMS // max(1, len(fields)))
         sized = [i for i, a in enumerate(attrs) if a.storage.type.kind in _LARGE_KINDS]
         statements = [
             adapter.insert_sql(
@@ -341,7 +345,7 @@ def _encode_and_send(
                 name,
                 fields,
                 rows[start:stop],
-                [a.storage for a in attrs],
+                storages,
                 on_duplicate=mode,
                 primary_key=heading.all_primary_key,
                 defaults=defaults,
