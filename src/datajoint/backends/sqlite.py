@@ -141,6 +141,11 @@ class SQLiteBackend(Backend):
             self._qmark[sql] = qmark
         return qmark
 
+    def loads_in_one_statement(
+        self, attributes: Sequence[Attribute], rows: int, on_duplicate: str | None, defaults: bool
+    ) -> bool:
+        return rows > 1 and not defaults  # one executemany binds each row on its own
+
     def insert_sql(
         self,
         schema: str,
