@@ -188,11 +188,15 @@ def rows(
 
 
 @functools.lru_cache(maxsize=256)
-def _row_maker(names: tuple[str, ...]) -> Callable[[Sequence[Any]], dict[str, Any]]:
-    """A function turning one row into its dict: a dict display builds it about twice as fast
-    as ``dict(zip(names, row))`` (names are attribute names, written as literals by repr)."""
-    items = ", ".join(f"{name!r}: row[{i}]" for i, name in enumerate(names))
-    maker: Callable[[Sequence[Any]], dict[str, Any]] = eval(f"lambda row: {{{items}}}")
+def _dicts_maker(names: tuple[str, ...]) -> Callable[[list[Sequence[Any]]], list[dict[str, Any]]]:
+    """A function turning rows into their dicts: a list comprehension with a dict display
+    builds them about twice as fast as ``dict(zip(names, row))`` per row (names are attribute
+    names, written as literals by repr; the loop variables are ``v0``, ``v1``, ...)."""
+    items = ", ".join(f"{name!r}: v{i}" for i, name in enumerate(names))
+    targets = "".join(f"v{i}, " for i in range(len(names)))
+    maker: Callable[[list[Sequence[Any]]], list[dict[str, Any]]] = eval(
+        f"lambda rows: [{{{items}}} for {targets}in rows]"
+    )
     return maker
 
 
@@ -202,7 +206,7 @@ def records(query: Any, names: Sequence[str], squeeze: bool = False) -> list[dic
     with _collector_paused():
         selected, raw = _fetch(query, names, None)
         if selected == list(names) and _as_fetched(query, names):
-            return list(map(_row_maker(tuple(names)), raw))
+            return _dicts_maker(tuple(names))(raw)
         decoded = _decoded(query, selected, raw, names, squeeze)
         columns = [decoded[n] for n in names]
         return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
