@@ -120,10 +120,8 @@ def test_a_transaction_without_statements_sends_nothing(pg_schema, round_trips) 
     assert connection.query("SELECT 1", None).fetchone() == (1,)
 
 
-def test_a_first_statement_refused_before_sending_leaves_the_transaction_usable(
-    pg_schema, round_trips
-) -> None:
-    @pg_schema
+def declare_note(schema: dj.Schema) -> type[dj.Manual]:
+    @schema
     class Note(dj.Manual):
         definition = """
         note_id : int32
@@ -131,6 +129,13 @@ def test_a_first_statement_refused_before_sending_leaves_the_transaction_usable(
         text : varchar(20)
         """
 
+    return Note
+
+
+def test_a_first_statement_refused_before_sending_leaves_the_transaction_usable(
+    pg_schema, round_trips
+) -> None:
+    Note = declare_note(pg_schema)
     connection = pg_schema.connection
     round_trips.clear()
     with connection.transaction:
@@ -142,14 +147,7 @@ def test_a_first_statement_refused_before_sending_leaves_the_transaction_usable(
 
 
 def test_a_failing_first_statement_leaves_the_transaction_usable(pg_schema) -> None:
-    @pg_schema
-    class Note(dj.Manual):
-        definition = """
-        note_id : int32
-        ---
-        text : varchar(20)
-        """
-
+    Note = declare_note(pg_schema)
     Note.insert1({"note_id": 1, "text": "first"})
     connection = pg_schema.connection
     with connection.transaction:
