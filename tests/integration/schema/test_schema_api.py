@@ -118,6 +118,37 @@ def test_deferred_activation(connection):
         schema.drop(prompt=False)
 
 
+def test_a_class_bound_to_another_schema_reads_that_schema(schema, connection):
+    """A table class decorated again by a second schema reads the second schema's table: its
+    heading, rows and name, on the class and on instances (headings are remembered on the
+    class, and the new binding must not read the old one)."""
+
+    class Item(dj.Manual):
+        definition = """
+        item_id : int32
+        ---
+        x : float64
+        """
+
+    schema(Item)
+    Item.insert1({"item_id": 1, "x": 1.5})
+    assert Item.heading.names == ["item_id", "x"]
+    other = dj.Schema(new_schema_name(), connection=connection)
+    try:
+        Item.definition = """
+        item_id : int32
+        ---
+        y : varchar(8)
+        """
+        other(Item)
+        assert Item.heading.names == ["item_id", "y"]
+        assert Item().heading.names == ["item_id", "y"]
+        assert len(Item()) == 0
+        assert other.database in Item.full_table_name
+    finally:
+        other.drop(prompt=False)
+
+
 def test_introspection(schema):
     lab = declare_lab(schema)
     assert schema.list_tables() == ORDER
