@@ -334,7 +334,17 @@ class PostgresBackend(Backend):
             return self.execute(driver_conn, sql, args)
         if isinstance(sql, _Copy | _Bytes):  # one statement per call: send the guard first
             self.execute(driver_conn, prefix, None)
-            return self.execute(driver_conn, sql, args)
+            try:
+                return self.execute(driver_conn, sql, args)
+            except psycopg.errors.FeatureNotSupported as exc:
+                # a prepared read made stale by another connection's change of a column type:
+                # undo it behind its savepoint, forget the prepared statements, read again (a
+                # statement that may write is never sent again)
+                if _STALE_PLAN not in str(exc) or not guard or not self.cannot_change_data(sql):
+                    raise
+                psycopg.ClientCursor(driver_conn).execute(_ROLLBACK_GUARD)
+                driver_conn.execute("DEALLOCATE ALL")  # psycopg then clears its own cache
+                return self.execute(driver_conn, sql, args)
         sql = str(sql)  # a read that loads the same from text: guard and read in one round trip
         cursor = psycopg.ClientCursor(driver_conn)
         if args is None:

@@ -52,3 +52,43 @@ def test_reads_repeated_past_a_change_by_another_connection(
     for _ in range(3):
         assert _read(Item) == (2, 1, rows, True)
         assert (Item & {"item_id": 2}).fetch1("value") == big
+
+
+def test_reads_in_transactions_repeated_past_a_change_by_another_connection(
+    schema, backend_name, tmp_path_factory
+) -> None:
+    """Inside transactions, reads that move bytes (blobs) are prepared on PostgreSQL too: after
+    another connection changes a column type, the next read in a transaction is still right and
+    the transaction goes on."""
+
+    @schema
+    class Trace(dj.Manual):
+        definition = """
+        trace_id : int32
+        ---
+        value : int32
+        samples : <blob>
+        """
+
+    Trace.insert1({"trace_id": 1, "value": 2, "samples": [1, 2, 3]})
+    connection = schema.connection
+    for _ in range(8):  # past psycopg's threshold: the read is prepared on PostgreSQL
+        with connection.transaction:
+            assert (Trace & {"trace_id": 1}).fetch1("value", "samples")[0] == 2
+
+    other = second_connection(connection, tmp_path_factory)
+    try:
+        changed = dj.VirtualModule("changed", schema.database, connection=other)
+        if backend_name == "sqlite":  # SQLite cannot change a column's type: add a column
+            changed.Trace.definition = Trace.definition + "extra = 0 : int16\n"
+        else:  # the result type of the prepared read changes
+            changed.Trace.definition = Trace.definition.replace("value : int32", "value : int64")
+        changed.Trace.alter(prompt=False)
+    finally:
+        other.close()
+
+    with connection.transaction:
+        value, samples = (Trace & {"trace_id": 1}).fetch1("value", "samples")
+        Trace.insert1({"trace_id": 2, "value": 3, "samples": samples})
+    assert value == 2 and list(samples) == [1, 2, 3]
+    assert len(Trace()) == 2
