@@ -127,6 +127,11 @@ class _Binary(str):
     __slots__ = ()
 
 
+def _forget_prepared(driver_conn: Any) -> None:
+    """Drop the connection's prepared statements (psycopg clears its cache on this command)."""
+    driver_conn.execute("DEALLOCATE ALL")
+
+
 class _Bytes(_Binary):
     """A :class:`_Binary` statement moving ``bytea`` values: inside a transaction it stays
     binary (its statement guard is sent first, one round trip more); other binary reads are
@@ -288,14 +293,11 @@ class PostgresBackend(Backend):
             try:
                 cursor.execute(sql, params, binary=True)
             except psycopg.errors.FeatureNotSupported as exc:
-                # another connection changed a column type under a prepared read: forget the
-                # prepared statements (psycopg clears its cache on DEALLOCATE ALL) and read again;
-                # inside a transaction the read failed, and the rollback clears the cache; a
-                # statement that may write is never sent again
+                # inside a transaction the failed read is undone by execute_guarded
                 idle = driver_conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
-                if _STALE_PLAN not in str(exc) or not idle or not self.cannot_change_data(sql):
+                if not idle or not self._stale_read(exc, sql):
                     raise
-                driver_conn.execute("DEALLOCATE ALL")
+                _forget_prepared(driver_conn)
                 cursor.execute(sql, params, binary=True)
             return cursor
         if isinstance(sql, _Copy):
@@ -337,13 +339,10 @@ class PostgresBackend(Backend):
             try:
                 return self.execute(driver_conn, sql, args)
             except psycopg.errors.FeatureNotSupported as exc:
-                # a prepared read made stale by another connection's change of a column type:
-                # undo it behind its savepoint, forget the prepared statements, read again (a
-                # statement that may write is never sent again)
-                if _STALE_PLAN not in str(exc) or not guard or not self.cannot_change_data(sql):
+                if not guard or not self._stale_read(exc, sql):
                     raise
-                psycopg.ClientCursor(driver_conn).execute(_ROLLBACK_GUARD)
-                driver_conn.execute("DEALLOCATE ALL")  # psycopg then clears its own cache
+                psycopg.ClientCursor(driver_conn).execute(_ROLLBACK_GUARD)  # undo it first
+                _forget_prepared(driver_conn)
                 return self.execute(driver_conn, sql, args)
         sql = str(sql)  # a read that loads the same from text: guard and read in one round trip
         cursor = psycopg.ClientCursor(driver_conn)
@@ -354,6 +353,12 @@ class PostgresBackend(Backend):
         for _ in range(begin + release + guard):
             cursor.nextset()
         return cursor
+
+    def _stale_read(self, exc: BaseException, sql: str) -> bool:
+        """Whether ``exc`` failed a prepared read because another connection changed a column
+        type under it: such a read may be sent again once the prepared statements are gone (a
+        statement that may write never is)."""
+        return _STALE_PLAN in str(exc) and self.cannot_change_data(sql)
 
     def recover_statement(self, driver_conn: Any, exc: BaseException, guarded: bool) -> bool:
         status = driver_conn.info.transaction_status

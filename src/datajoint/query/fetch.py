@@ -106,12 +106,11 @@ def _fetch(query: Any, fields: Sequence[str], limit: int | None) -> tuple[list[s
     return list(selected), run(query, sql, params).fetchall()
 
 
-def _as_fetched(query: Any, names: Sequence[str]) -> bool:
-    """Whether the driver's values of ``names`` are their Python values (nothing to decode)."""
-    heading, adapter = query.heading, query.connection.adapter
-    return all(
-        heading[n].codec is None and adapter.fetched_as_is(heading[n].storage) for n in names
-    )
+def _plain(query: Any, selected: Sequence[str], fields: Sequence[str]) -> bool:
+    """Whether the driver's rows of ``selected`` are the values of ``fields`` as they are (the
+    same names, nothing to decode); see :func:`_decode_plan`."""
+    plan = _decode_plan(query.heading, query.connection.adapter, tuple(selected), tuple(fields))
+    return plan[2]
 
 
 Plan = tuple[tuple[tuple[str, bool, Any], ...], list[str], bool]
@@ -205,7 +204,7 @@ def records(query: Any, names: Sequence[str], squeeze: bool = False) -> list[dic
     needs decoding."""
     with _collector_paused():
         selected, raw = _fetch(query, names, None)
-        if selected == list(names) and _as_fetched(query, names):
+        if _plain(query, selected, names):
             return _dicts_maker(tuple(names))(raw)
         decoded = _decoded(query, selected, raw, names, squeeze)
         columns = [decoded[n] for n in names]
@@ -289,7 +288,7 @@ def to_arrays(
         with _collector_paused():
             selected, raw = _fetch(query, names, None)
             scalar = all(heading[n].type.kind in _SCALAR_KINDS for n in names)
-            if names and selected == names and scalar and _as_fetched(query, names):
+            if names and scalar and _plain(query, selected, names):
                 try:  # straight from the rows, in C (NULL in a number field: the long way)
                     return np.array(list(raw), dtype=dtype)  # (a tuple is one record)
                 except (TypeError, ValueError):
@@ -340,10 +339,7 @@ def fetch1(query: Any, attributes: Sequence[str], squeeze: bool) -> Any:
     if fields and query._top is None:  # two rows at most tell whether there is exactly one
         selected, raw = _fetch(query, fields, 2)
         found = len(raw)
-        plain = _decode_plan(
-            query.heading, query.connection.adapter, tuple(selected), tuple(fields)
-        )[2]
-        if found == 1 and plain:  # the driver's row is the result
+        if found == 1 and _plain(query, selected, fields):  # the driver's row is the result
             row = dict(zip(fields, raw[0], strict=True))
         else:
             decoded = _decoded(query, selected, raw, fields, squeeze)
