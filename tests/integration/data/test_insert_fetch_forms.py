@@ -151,6 +151,25 @@ def test_empty_insert_sends_nothing(t):
     assert len(t.Item()) == 0
 
 
+def test_a_large_insert_is_all_or_nothing(t, backend_name):
+    """40,000 rows: SQLite binds each row on its own (one executemany) and PostgreSQL loads
+    them by one COPY, so both send one statement; MySQL cuts them into multi-row INSERTs inside
+    one transaction. A duplicate in the last row leaves no row on every backend."""
+    rows = [{"id": i, "value": f"v{i}", "score": i / 4} for i in range(40_000)]
+    connection = t.Item().connection
+    assert len(t.Item()) == 0
+    before = connection.statement_count
+    t.Item.insert(rows)
+    sent = connection.statement_count - before
+    assert sent > 1 if backend_name == "mysql" else sent == 1
+    assert len(t.Item()) == 40_000
+    assert (t.Item & {"id": 39_999}).fetch1("score") == 39_999 / 4
+    t.Item.delete_quick()
+    with pytest.raises(dj.errors.DuplicateError):
+        t.Item.insert([*rows, rows[5]])
+    assert len(t.Item()) == 0
+
+
 def test_single_dict_to_insert_is_refused(t):
     with pytest.raises(dj.errors.DataJointError, match="insert1"):
         t.Item.insert(ROWS[0])
