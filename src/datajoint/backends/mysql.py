@@ -38,7 +38,7 @@ class MySQLBackend(Backend):
     name = "mysql"
     having_aliases = True
     widen_float32 = True
-    max_statement_bytes = 8_000_000  # the server's default max_allowed_packet is 16 MB
+    max_statement_bytes = 1_000_000  # as PyMySQL's executemany: larger statements parse slower
     sqlglot_dialect = "mysql"
     max_name_length = 64
     default_port = 3306

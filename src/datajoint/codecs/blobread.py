@@ -429,6 +429,10 @@ def unpack(
         header = data[:4]
         if header not in (HEADER_MYM, HEADER_DJ0):
             raise DataJointError(f"Unknown blob protocol {header!r}: not a DataJoint blob")
+        if data[4:5] == _ARRAY_CODE and not use_32bit_dims:
+            value = _plain_array(data, squeeze)
+            if value is not None:
+                return value
         reader = _Reader(data, len(header), squeeze, use_32bit_dims)
         value = reader.item()
     except DataJointError:
