@@ -171,6 +171,9 @@ def encode_column(
     present = [v for v in normalized if v is not USE_DEFAULT]
     if len(present) == len(normalized):
         return to_driver(attr, normalized), False
+    if attr.nullable:  # its default is NULL: sent as a value, it keeps bulk loads possible
+        driven = iter(to_driver(attr, present))
+        return [None if v is USE_DEFAULT else next(driven) for v in normalized], False
     driven = iter(to_driver(attr, present))
     return [v if v is USE_DEFAULT else next(driven) for v in normalized], True
 
