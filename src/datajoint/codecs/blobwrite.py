@@ -10,6 +10,7 @@ import collections.abc
 import datetime
 import decimal
 import functools
+import math
 import struct
 import uuid
 import zlib
@@ -320,9 +321,10 @@ def worth_compressing(raw: bytes) -> bool:
     starts = [_element_aligned((size - length) // 2)]
     if size >= PROBE_THREE_FROM:
         starts += [_ARRAY_DATA_ALIGNMENT, _element_aligned(size - length - 8)]
-    sample = np.concatenate([np.frombuffer(raw, np.uint8, length, at) for at in starts])
+    samples = [np.frombuffer(raw, np.uint8, length, at) for at in starts]
+    sample = samples[0] if len(samples) == 1 else np.concatenate(samples)
     n = sample.size
-    entropy_bits = n * np.log2(n) - float(_xlogx(np.bincount(sample, minlength=256)).sum())
+    entropy_bits = n * math.log2(n) - float(_xlogx(np.bincount(sample, minlength=256)).sum())
     words = np.sort(sample.view(np.uint32))
     repeated = np.count_nonzero(words[1:] == words[:-1]) / words.size
     estimate = 1 - entropy_bits / (8 * n) + REPEAT_SAVING * repeated
