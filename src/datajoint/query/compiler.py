@@ -391,17 +391,40 @@ def _cached(
 def _cached_shape(
     query: Any, shape: Shape, key: tuple[Any, ...], build: Callable[[Compiler], exp.Expression]
 ) -> tuple[str, list[Any]]:
+    sql, binder, params = _shape_statement(query, shape, key, build)
+    if binder is None:
+        return sql, params
+    values = shape.values
+    return sql, [values[i] for i in binder]
+
+
+def _shape_statement(
+    query: Any, shape: Shape, key: tuple[Any, ...], build: Callable[[Compiler], exp.Expression]
+) -> tuple[str, list[int] | None, list[Any]]:
+    """``(sql, binder, [])``, the statement of ``shape`` compiled once, where ``binder`` gives
+    the index in ``shape.values`` of each parameter; ``(sql, None, params)`` for a statement
+    holding a value outside the shape (not reusable)."""
     statements = query.connection.catalog.statements
     full = (key, shape.key)
     hit = statements.get(full)
     if hit is None:
         compiler = Compiler(query.connection.adapter, shape.slots)
         sql, params = compiler.finish(build(compiler))
-        if compiler.binder is None:  # a value outside the shape: not reusable
-            return sql, params
+        if compiler.binder is None:
+            return sql, None, params
         hit = statements[full] = (sql, compiler.binder, shape.anchors)
-    values = shape.values
-    return hit[0], [values[i] for i in hit[1]]
+    return hit[0], hit[1], []
+
+
+def shaped_fetch(
+    query: Any, shape: Shape, fields: Sequence[str], limit: int | None
+) -> tuple[str, list[int]] | None:
+    """The SELECT of ``fields`` of ``query`` (of ``shape``) and, per parameter, the index of
+    its value in ``shape.values``; None when the statement holds a value outside the shape."""
+    fields = tuple(fields)
+    key = ("fetch", fields, (), limit)
+    sql, binder, _ = _shape_statement(query, shape, key, _fetch_builder(query, fields, (), limit))
+    return None if binder is None else (sql, binder)
 
 
 def compile_fetch(
@@ -414,7 +437,14 @@ def compile_fetch(
     ``limit``: at most this many rows (for a query without a ``dj.Top``)."""
     fields = tuple(query.heading.names if fields is None else fields)
     order = tuple(order)
+    return _cached(
+        query, ("fetch", fields, order, limit), _fetch_builder(query, fields, order, limit)
+    )
 
+
+def _fetch_builder(
+    query: Any, fields: tuple[str, ...], order: tuple[tuple[str, bool], ...], limit: int | None
+) -> Callable[[Compiler], exp.Expression]:
     def build(c: Compiler) -> exp.Expression:
         tree = c.select(query, fields, order)
         if limit is not None:
@@ -423,7 +453,7 @@ def compile_fetch(
             _widen_float32(tree, query.heading)
         return tree
 
-    return _cached(query, ("fetch", fields, order, limit), build)
+    return build
 
 
 def _widen_float32(tree: exp.Select, heading: Any) -> None:

@@ -15,8 +15,9 @@ from .. import types as T
 from ..codecs.columns import RowContexts, decode_values
 from ..errors import DataJointError, QueryError, QuerySyntaxError, UnknownAttributeError
 from . import formats
-from .compiler import compile_count, compile_exists, compile_fetch
+from .compiler import compile_count, compile_exists, compile_fetch, shaped_fetch
 from .conditions import Top
+from .shape import Shape, shape_of
 
 # kinds whose values are scalars a structured array field takes as they are
 _SCALAR_KINDS = frozenset(
@@ -83,15 +84,19 @@ def _collector_paused() -> Iterator[None]:
         gc.enable()
 
 
-def _fetch(query: Any, fields: Sequence[str], limit: int | None) -> tuple[list[str], list[Any]]:
-    """The selected column names and the driver's rows for ``fields`` (see :func:`rows`)."""
+SelectPlan = tuple[list[str], tuple[tuple[str, bool], ...], tuple[Any, ...]]
+
+
+def _select_plan(query: Any, fields: Sequence[str], by_key: bool) -> SelectPlan:
+    """The columns to select for ``fields`` (codec columns bring the primary key), the
+    order (by primary key or none) and the storage attribute of each column; remembered on
+    the heading."""
     heading = query.heading
-    by_key = limit is None and query._top is None and _config(query, "fetch.order_by_key", True)
     # DISTINCT applies to the whole select list, and HAVING may name any of its aliases
     narrow = not (query._distinct or query._having)
     plans = heading.__dict__.setdefault("_select_plans", {})
     plan_key = (tuple(fields), by_key, narrow)
-    plan = plans.get(plan_key)
+    plan: SelectPlan | None = plans.get(plan_key)
     if plan is None:
         order = tuple((k, False) for k in heading.primary_key) if by_key else ()
         selected = list(dict.fromkeys(fields)) if narrow else list(heading.names)
@@ -99,7 +104,13 @@ def _fetch(query: Any, fields: Sequence[str], limit: int | None) -> tuple[list[s
             # codecs receive the primary key of each row
             selected = list(dict.fromkeys([*heading.primary_key, *selected]))
         plan = plans[plan_key] = (selected, order, tuple(heading[n].storage for n in selected))
-    selected, order, storages = plan
+    return plan
+
+
+def _fetch(query: Any, fields: Sequence[str], limit: int | None) -> tuple[list[str], list[Any]]:
+    """The selected column names and the driver's rows for ``fields`` (see :func:`rows`)."""
+    by_key = limit is None and query._top is None and _config(query, "fetch.order_by_key", True)
+    selected, order, storages = _select_plan(query, fields, by_key)
     sql, params = compile_fetch(query, selected, order, limit)
     # the backend may read them in a faster form (PostgreSQL: bound on the server, prepared)
     sql = query.connection.adapter.fetch_sql(sql, storages)
@@ -326,8 +337,61 @@ def to_arrays(
     return single
 
 
+_NOT_PLAIN = ("not plain",)
+
+
+def _plain_fetch1(query: Any, attributes: tuple[str, ...]) -> tuple[list[str], list[Any]] | None:
+    """The fields and the driver's rows (two at most) of ``fetch1(*attributes)`` on the short
+    path: the statement, the fields and the finding that the row needs no decoding are
+    remembered per query shape, so a call only binds values and runs it. None when the query
+    has no shape or its row must be decoded."""
+    shape = shape_of(query)
+    if shape is None:
+        return None
+    statements = query.connection.catalog.statements
+    key = ("fetch1", attributes, shape.key)
+    plan = statements.get(key)
+    if plan is None:
+        plan = statements[key] = _plain_fetch1_plan(query, attributes, shape)
+    if plan is _NOT_PLAIN:
+        return None
+    sql, binder, fields, _anchors = plan
+    values = shape.values
+    return fields, run(query, sql, [values[i] for i in binder]).fetchall()
+
+
+def _plain_fetch1_plan(query: Any, attributes: tuple[str, ...], shape: Shape) -> Any:
+    fields = list(attributes) if attributes else list(query.heading.names)
+    _check_names(query, fields)
+    selected, _, storages = _select_plan(query, fields, False)
+    if not fields or not _plain(query, selected, fields):
+        return _NOT_PLAIN
+    statement = shaped_fetch(query, shape, selected, 2)
+    if statement is None:
+        return _NOT_PLAIN
+    sql = query.connection.adapter.fetch_sql(statement[0], storages)
+    return sql, statement[1], fields, shape.anchors  # the anchors keep the heading ids valid
+
+
+def _exactly_one(found: int) -> None:
+    if found != 1:
+        raise DataJointError(
+            "fetch1 requires exactly one row; the query returned "
+            + ("no rows" if found == 0 else "2 or more rows")
+            + "."
+        )
+
+
 def fetch1(query: Any, attributes: Sequence[str], squeeze: bool) -> Any:
     """The single row (dict) or the values of ``attributes``; ``"KEY"`` is the key dict."""
+    if query._top is None and "KEY" not in attributes:
+        short = _plain_fetch1(query, tuple(attributes))
+        if short is not None:
+            fields, raw = short
+            _exactly_one(len(raw))
+            if not attributes:
+                return dict(zip(fields, raw[0], strict=True))
+            return raw[0][0] if len(fields) == 1 else tuple(raw[0])
     heading = query.heading
     names = heading.names if not attributes else list(attributes)
     wants_key = "KEY" in names
@@ -348,12 +412,7 @@ def fetch1(query: Any, attributes: Sequence[str], squeeze: bool) -> Any:
         limited = query.restrict(Top(2, None, 0))
         columns = rows(limited, fields, squeeze)
         found = len(columns[0]) if columns else count(limited)
-    if found != 1:
-        raise DataJointError(
-            "fetch1 requires exactly one row; the query returned "
-            + ("no rows" if found == 0 else "2 or more rows")
-            + "."
-        )
+    _exactly_one(found)
     if row is None:
         row = {name: values[0] for name, values in zip(fields, columns, strict=True)}
     if not attributes:
