@@ -58,8 +58,10 @@ _SQLSTATES: dict[str, type[errors.DataJointError]] = {
     "57P01": errors.LostConnectionError,
     "42501": errors.AccessError,
     # a value the column cannot hold: string too long, numeric out of range, invalid text,
-    # invalid or out-of-range datetime, CHECK constraint (integer ranges)
+    # invalid or out-of-range datetime, CHECK constraint (integer ranges), text the encoding
+    # cannot hold (NUL, sent by binary COPY)
     "22001": errors.ValueConversionError,
+    "22021": errors.ValueConversionError,
     "22003": errors.ValueConversionError,
     "22P02": errors.ValueConversionError,
     "22007": errors.ValueConversionError,
