@@ -269,3 +269,9 @@ def test_rows_with_bytes_are_one_binary_copy(pg_schema, round_trips) -> None:
     with pytest.raises(dj.errors.ValueConversionError, match="NUL character for attribute `label`"):
         Trace.insert([*rows[:20], rows[20] | {"label": "a\x00b"}])
     assert len(Trace()) == 0
+    with connection.transaction:  # a failed COPY inside a transaction leaves it usable
+        Trace.insert(rows[:20])
+        with pytest.raises(dj.errors.DuplicateError):
+            Trace.insert(rows[10:30])
+        Trace.insert(rows[20:])
+    assert len(Trace()) == len(rows)
