@@ -4,9 +4,9 @@ driver inserting and selecting the same serialized bytes (``bench.py --only blob
 1,000 arrays of 10 KB and 20 arrays of 8 MB (random normal float64 values, which zlib barely
 compresses). The raw side is the driver's fastest plain way with bytes: ``executemany`` of the
 already serialized values (psycopg: binary parameters), then ``SELECT`` of all rows (psycopg:
-binary results). DataJoint's side also serializes and deserializes (``blob.pack`` tries zlib
-on every payload over 1 KB, as the blob format requires; columns with over 1 MB of data use
-worker threads); the serializer's own time on one thread is listed too, so that what the
+binary results). DataJoint's side also serializes and deserializes (``<blob>`` estimates
+from samples whether zlib would pay and, for noise, does not compress; columns with over 1 MB
+of data use worker threads); the serializer's own time on one thread is listed too, so that what the
 framework adds can be told from what the format costs.
 """
 

@@ -3,8 +3,8 @@ store, insert and fetch, beside fsspec writing and reading the same array bytes 
 
 The raw side is fsspec on the same kind of folder: ``pipe_file`` of each array's bytes, then
 ``cat_file`` and ``numpy.frombuffer``, keeping the arrays as a fetch does. DataJoint additionally
-serializes (``<blob@>`` packs, compressing when zlib saves 10% or more, which it does not for
-these noise-like arrays; ``<npy@>`` adds the 128-byte NPY header), computes and verifies the MD5
+serializes (``<blob@>`` packs, compressing only when zlib is expected to pay, which it is not
+for these noise-like arrays; ``<npy@>`` adds the 128-byte NPY header), computes and verifies the MD5
 content hash of ``<blob@>`` objects (spec 06), and inserts/fetches the rows.
 """
 

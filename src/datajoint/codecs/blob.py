@@ -2,8 +2,8 @@
 
 In-table ``<blob>`` stores the bytes in a ``bytes`` column; in-store ``<blob@>``/``<blob@store>``
 hands the same bytes to ``<hash>``. A column of large values is serialized (and deserialized)
-on several threads (:mod:`.parallel`). Payloads of 4 KB or more that zlib would shrink by less
-than 10% are stored uncompressed.
+on several threads (:mod:`.parallel`). Payloads of 4 KB or more that zlib is not expected to
+shrink by about a fifth (judged from samples without running zlib) are stored uncompressed.
 """
 
 from __future__ import annotations
