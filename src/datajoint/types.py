@@ -553,7 +553,10 @@ def is_plain_column(spec: TypeSpec, values: list[Any]) -> bool:
     if kind == FLOAT:
         if spec.bits == 32:
             return False  # values are narrowed to float32 (also the native 32-bit float)
-        return types <= {float} and not any(map(math.isnan, values))
+        # NaN propagates through a sum: a sum that is a number rules every NaN out at once
+        return types <= {float} and (
+            not math.isnan(sum(values)) or not any(map(math.isnan, values))
+        )
     if kind in (CHAR, VARCHAR, TEXT):
         return types <= {str}
     if kind == ENUM:

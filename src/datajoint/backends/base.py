@@ -522,6 +522,11 @@ class Backend(ABC):
             return values
         return [self.to_driver(attr, v) for v in values]
 
+    def to_driver_plain_column(self, attr: Attribute, values: list[Any]) -> list[Any]:
+        """:meth:`to_driver_column` of a column whose values are already of its kind's Python
+        type (``types.is_plain_column``), which a backend may use to skip its own checks."""
+        return self.to_driver_column(attr, values)
+
     #: kinds whose fetched values the driver already gives as the Python values of spec 02
     decoded_kinds: frozenset[str] = frozenset()
 

@@ -503,6 +503,13 @@ class SQLiteBackend(Backend):
             return values
         return super().to_driver_column(attr, values)
 
+    def to_driver_plain_column(self, attr: Attribute, values: list[Any]) -> list[Any]:
+        if attr.type.kind == T.INT and (
+            not values or (min(values) >= _INT64_MIN and max(values) <= _INT64_MAX)
+        ):
+            return values  # Python ints already: only SQLite's 64-bit range to check
+        return self.to_driver_column(attr, values)
+
     def to_driver(self, attr: Attribute, value: Any) -> Any:
         kind = attr.type.kind
         if kind == T.BOOL:

@@ -7,6 +7,7 @@ import functools
 import gc
 import warnings
 from collections.abc import Callable, Iterator, Sequence
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -155,15 +156,13 @@ def _decoded(
 ) -> dict[str, list[Any]]:
     """The decoded columns of ``fields`` from the driver's rows of ``selected``."""
     heading = query.heading
-    columns = list(zip(*raw, strict=True)) if raw and selected else [() for _ in selected]
     adapter = query.connection.adapter
     steps, coded, _ = _decode_plan(heading, adapter, tuple(selected), tuple(fields))
     decoded = {}
-    for (name, wanted, storage), values in zip(steps, columns, strict=True):
-        if wanted:
-            decoded[name] = (
-                list(values) if storage is None else adapter.from_driver(storage, list(values))
-            )
+    for i, (name, wanted, storage) in enumerate(steps):
+        if wanted:  # a column at a time: faster than transposing the rows with zip(*raw)
+            values = list(map(itemgetter(i), raw))
+            decoded[name] = values if storage is None else adapter.from_driver(storage, values)
     if coded:
         contexts = _key_contexts(query, {k: decoded[k] for k in heading.primary_key})
         for name in coded:
@@ -194,6 +193,7 @@ def rows(
         with _collector_paused():
             selected, raw = _fetch(query, fields, limit)
             decoded = _decoded(query, selected, raw, fields, squeeze)
+            del raw  # freed before the collector runs again, so it never scans these rows
     return [decoded[f] for f in fields]
 
 
@@ -216,8 +216,11 @@ def records(query: Any, names: Sequence[str], squeeze: bool = False) -> list[dic
     with _collector_paused():
         selected, raw = _fetch(query, names, None)
         if _plain(query, selected, names):
-            return _dicts_maker(tuple(names))(raw)
+            made = _dicts_maker(tuple(names))(raw)
+            del raw  # freed before the collector runs again, so it never scans these rows
+            return made
         decoded = _decoded(query, selected, raw, names, squeeze)
+        del raw
         columns = [decoded[n] for n in names]
         return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
 
@@ -301,7 +304,11 @@ def to_arrays(
             scalar = all(heading[n].type.kind in _SCALAR_KINDS for n in names)
             if names and scalar and _plain(query, selected, names):
                 try:  # straight from the rows, in C (NULL in a number field: the long way)
-                    return np.array(list(raw), dtype=dtype)  # (a tuple is one record)
+                    # a tuple is one record, so the rows must come as a list
+                    listed = raw if isinstance(raw, list) else list(raw)
+                    records = np.array(listed, dtype=dtype)
+                    del raw, listed  # freed before the collector runs again: it never scans them
+                    return records
                 except (TypeError, ValueError):
                     pass
             decoded = _decoded(query, selected, raw, names, squeeze)

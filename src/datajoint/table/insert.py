@@ -165,7 +165,7 @@ def encode_column(
         values = codec_columns.encode_values(attr.type, values, contexts, attr.codec)
         attr = attr.storage
     elif is_plain_column(attr.type, values):
-        return to_driver(attr, values), False
+        return adapter.to_driver_plain_column(attr, values), False
     spec = attr.type
     normalized = [to_core_value(spec, value, name) for value in values]
     present = [v for v in normalized if v is not USE_DEFAULT]

@@ -627,6 +627,29 @@ def test_bulk_insert_checks_every_value_of_a_column(tables, backend_name):
     assert type(got[1]["i64"]) is int and type(got[1]["f64"]) is float
 
 
+def test_bulk_float_column_with_infinities_is_not_taken_for_nan(tables, backend_name):
+    """Infinities of both signs in one bulk column (their sum is NaN) are stored as they are,
+    and a NaN among many floats still becomes NULL (MySQL refuses infinities)."""
+    Value, _ = tables
+    ids = [next(_ids) for _ in range(200)]
+    values = [float("inf"), float("-inf")] + [n / 4 for n in range(198)]
+    rows = [{"id": i, "f64": v} for i, v in zip(ids, values, strict=True)]
+    if backend_name == "mysql":
+        with pytest.raises(dj.errors.ValueConversionError, match="f64"):
+            Value.insert(rows)
+        assert not (Value & [{"id": i} for i in ids])
+    else:
+        Value.insert(rows)
+        got = (Value & [{"id": i} for i in ids]).to_dicts(order_by="id")
+        assert [r["f64"] for r in got] == values
+    more = [next(_ids) for _ in range(200)]
+    Value.insert(
+        [{"id": i, "f64": float("nan") if n == 150 else n / 8} for n, i in enumerate(more)]
+    )
+    got = (Value & [{"id": i} for i in more]).to_dicts(order_by="id")
+    assert [r["f64"] for r in got] == [None if n == 150 else n / 8 for n in range(200)]
+
+
 def test_structured_array_insert_keeps_every_field_type(schema):
     """Record arrays convert column by column: numbers, bools, strings, bytes and datetime64."""
 
