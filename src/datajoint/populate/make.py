@@ -7,12 +7,13 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime
+import functools
 import inspect
 import logging
 import threading
 import time
 import traceback
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from ..backends import jobs as sql
@@ -38,25 +39,25 @@ def inserts_allowed(table: Any) -> bool:
     return (table.database, table.table_name) in _MAKING.get()
 
 
-@contextlib.contextmanager
-def allow_inserts(table: Any) -> Iterator[None]:
-    """Permit inserts into ``table`` in this thread only, for the duration of the block."""
-    token = _MAKING.set(_MAKING.get() | {(table.database, table.table_name)})
-    try:
-        yield
-    finally:
-        _MAKING.reset(token)
+class making:
+    """For the duration of the block: inserts into ``table`` are permitted in this thread (or
+    context) only, and ``key`` is the key being made (for ``self.upstream``, spec 05 §5.6)."""
 
+    __slots__ = ("key", "table", "token")
 
-@contextlib.contextmanager
-def current_key(table: Any, key: Mapping[str, Any]) -> Iterator[None]:
-    """Mark ``key`` as the key being made by ``table`` (for ``self.upstream``, spec 05 §5.6)."""
-    table.__dict__["_making"] = dict(key)
-    try:
-        yield
-    finally:
-        table.__dict__.pop("_making", None)
-        table.__dict__.pop("_upstream", None)
+    def __init__(self, table: Any, key: Mapping[str, Any]) -> None:
+        self.table, self.key = table, key
+
+    def __enter__(self) -> None:
+        table = self.table
+        self.token = _MAKING.set(_MAKING.get() | {(table.database, table.table_name)})
+        table.__dict__["_making"] = dict(self.key)
+
+    def __exit__(self, *exc: object) -> None:
+        state = self.table.__dict__
+        state.pop("_making", None)
+        state.pop("_upstream", None)
+        _MAKING.reset(self.token)
 
 
 def error_message(exc: BaseException) -> str:
@@ -72,7 +73,12 @@ def make_mode(table: Any) -> str:
     if make is None:
         make = getattr(table, "_make_tuples", None)
     if callable(make):
-        return "generator" if inspect.isgeneratorfunction(make) else "simple"
+        function = getattr(make, "__func__", make)
+        try:
+            generator = _generator(function)
+        except TypeError:  # an unhashable callable object
+            generator = inspect.isgeneratorfunction(function)
+        return "generator" if generator else "simple"
     if all(
         callable(getattr(table, m, None)) for m in ("make_fetch", "make_compute", "make_insert")
     ):
@@ -81,6 +87,11 @@ def make_mode(table: Any) -> str:
         f"`{type(table).__name__}` defines neither make(self, key) nor all of make_fetch, "
         "make_compute and make_insert: define them to populate it."
     )
+
+
+@functools.lru_cache(maxsize=256)
+def _generator(function: Any) -> bool:
+    return inspect.isgeneratorfunction(function)
 
 
 def _sequence(value: Any, method: str, table: Any) -> tuple[Any, ...] | list[Any]:
@@ -148,7 +159,10 @@ def _write_metadata(
     table: Any, key: Mapping[str, Any], start: datetime.datetime, duration: float
 ) -> None:
     heading = table.heading
+    if not heading.__dict__.get("_has_job_metadata", True):
+        return
     if not all(heading.has_hidden(name) for name in METADATA):
+        heading.__dict__["_has_job_metadata"] = False  # remembered with the heading
         return
     present = heading.all_names
     connection = table.connection
@@ -232,7 +246,7 @@ def make_one(
                 return "skipped"
             if logger.isEnabledFor(JOBS):
                 logger.log(JOBS, "Making %s -> %s", key, table.full_table_name)
-            with allow_inserts(table), current_key(table, key), recording_inserts() as inserted:
+            with making(table, key), recording_inserts() as inserted:
                 if mode == "simple":
                     make = getattr(table, "make", None) or table._make_tuples
                     make(dict(key), **kwargs)

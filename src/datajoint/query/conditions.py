@@ -246,14 +246,21 @@ def bind_key(pairs: Iterable[tuple[Any, Any]], heading: Heading, negate: bool = 
     """The restriction by a mapping's ``(name, value)`` pairs: names that are not in
     ``heading`` are ignored (spec 03 §3.3)."""
     items: list[tuple[Any, Any]] = []
+    attributes = heading.attributes
     for k, v in pairs:
-        if isinstance(k, str) and (target := restriction_key(k, heading)) is not None:
-            if isinstance(target, Attribute) and target.codec is not None and v is not None:
-                raise _codec_restriction(target)
-            items.append((target, v))
+        target: Any = attributes.get(k)  # an attribute's own name: the most frequent key
+        if target is None:
+            if not isinstance(k, str) or (target := restriction_key(k, heading)) is None:
+                continue
+        elif target.codec is not None and v is not None:
+            raise _codec_restriction(target)
+        items.append((target, v))
     if not items:
         return Always(not negate)
-    return Equals(tuple(items), negate)
+    # a frozen dataclass's __init__ sets each field through object.__setattr__
+    equals = object.__new__(Equals)
+    equals.__dict__.update(items=tuple(items), negated=negate)
+    return equals
 
 
 def _codec_restriction(attr: Any) -> DataJointError:

@@ -189,11 +189,18 @@ class QueryExpression(Results):
         if self._group and self._top is None and self._in_having(condition):
             return self._derive(having=(*self._having, condition))
         wrap = self._group is not None or self._top is not None
-        wrap = wrap or isinstance(self._source, UnionSource)
-        renamed = self._renamed
-        wrap = wrap or bool(renamed and condition.references() & renamed)
+        # a table's source is its own name (never a union) and its columns are not renamed
+        if not wrap and not getattr(type(self), "is_base_table", False):
+            renamed = self._renamed
+            wrap = isinstance(self._source, UnionSource)
+            wrap = wrap or bool(renamed and condition.references() & renamed)
         base = self._wrap() if wrap else self
-        return base._derive(where=(*base._where, condition))
+        restricted = object.__new__(type(base))  # a shallow copy with one more condition
+        state = restricted.__dict__
+        state.update(base.__dict__)
+        state.pop("_sql_cache", None)
+        state["_where"] = (*base._where, condition)
+        return restricted
 
     def _in_having(self, condition: Any) -> bool:
         """Whether a restriction of this aggregation can go to HAVING (spec 03 §8.4)."""

@@ -80,15 +80,41 @@ class _Unshaped(Exception):
 def shape_of(query: Any) -> Shape | None:
     """The shape of ``query``, or None when its SQL text must be built for it alone (an OR of
     restrictions, e.g. a list of keys, or one restriction object used twice)."""
+    table = getattr(query, "is_base_table", False) and query._top is None
+    if table:  # a table or a restricted table (the most frequent)
+        keyed = _keyed_table(query)
+        if keyed is not None:
+            return keyed
     walker = _Walker(query.connection)
     try:
-        if getattr(query, "is_base_table", False) and query._top is None:
-            key = walker.table_block(query)  # a table or a restricted table (the most frequent)
-        else:
-            key = walker.block(query)
+        key = walker.table_block(query) if table else walker.block(query)
     except _Unshaped:
         return None
     return Shape(key, walker.values, walker.slots, walker.anchors)
+
+
+def _keyed_table(q: Any) -> Shape | None:
+    """The shape of a table restricted by keys of plain values (ints, text, floats of their
+    attributes' types), as :class:`_Walker` makes it, without its general dispatch; None for
+    anything else."""
+    heading = q.heading
+    backend = q.connection.adapter
+    values: list[Any] = []
+    slots: dict[int, int] = {}
+    conditions = []
+    for cond in q._where:
+        if type(cond) is not Equals or id(cond) in slots:
+            return None
+        slots[id(cond)] = len(values)
+        tags = []
+        for attr, value in cond.items:
+            if isinstance(attr, JsonPath) or not is_plain_value(attr.type, value):
+                return None
+            tags.append((attr.name, VALUE))
+            values.append(backend.to_driver(attr, value))
+        conditions.append(("=", tuple(tags), cond.negated))
+    key = ("table", (q._source, id(heading)), tuple(conditions))
+    return Shape(key, values, slots, [heading])
 
 
 class _Walker:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import csv
 import json
@@ -43,15 +42,19 @@ _INSERTED: contextvars.ContextVar[set[tuple[str, str]] | None] = contextvars.Con
 )
 
 
-@contextlib.contextmanager
-def recording_inserts() -> Iterator[set[tuple[str, str]]]:
-    """Collect ``(schema, table)`` of every table that receives rows in this block."""
-    inserted: set[tuple[str, str]] = set()
-    token = _INSERTED.set(inserted)
-    try:
-        yield inserted
-    finally:
-        _INSERTED.reset(token)
+class recording_inserts:
+    """Collect ``(schema, table)`` of every table that receives rows in this block (``with
+    recording_inserts() as inserted``)."""
+
+    __slots__ = ("inserted", "token")
+
+    def __enter__(self) -> set[tuple[str, str]]:
+        self.inserted: set[tuple[str, str]] = set()
+        self.token = _INSERTED.set(self.inserted)
+        return self.inserted
+
+    def __exit__(self, *exc: object) -> None:
+        _INSERTED.reset(self.token)
 
 
 def record_insert(table: Any) -> None:

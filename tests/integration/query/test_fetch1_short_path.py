@@ -117,3 +117,58 @@ def test_rows_that_need_decoding_take_the_general_path(schema) -> None:
         row = (Trace & {"trace_id": 1}).fetch1()
         assert row["trace_id"] == 1
         np.testing.assert_array_equal(row["samples"], np.arange(4.0))
+
+
+def _walked(query):
+    """The shape of ``query`` as the general walker makes it."""
+    from datajoint.query import shape
+
+    walker = shape._Walker(query.connection)
+    try:
+        key = walker.table_block(query)
+    except shape._Unshaped:
+        return None
+    return shape.Shape(key, walker.values, walker.slots, walker.anchors)
+
+
+@pytest.mark.parametrize(
+    ("restrict", "keyed"),
+    [
+        (lambda r: r & {"reading_id": 1}, True),
+        (lambda r: r & {"label": "c", "value": 2.5}, True),
+        (lambda r: r - {"reading_id": 2}, True),
+        (lambda r: (r & {"value": 2.5}) & {"label": "c"}, True),
+        (lambda r: r & {"reading_id": 1, "nonexistent": 3}, True),
+        (lambda r: r & {"label": None}, False),
+        (lambda r: r & {"reading_id": np.int64(1)}, False),
+        (lambda r: r & {"value": float("nan")}, False),
+        (lambda r: r & "value > 2", False),
+        (lambda r: r & [{"reading_id": 1}, {"reading_id": 2}], False),
+    ],
+)
+def test_the_keyed_table_shape_is_the_walkers(reading, restrict, keyed) -> None:
+    """Tables restricted by keys of plain values take a shorter way to their shape; it is the
+    walker's shape (key, bound values, slots), and other restrictions are left to the walker."""
+    from datajoint.query import shape
+
+    query = restrict(reading)
+    short = shape._keyed_table(query)
+    walked = _walked(query)
+    assert (short is not None) == keyed
+    if short is None:
+        assert shape.shape_of(query) == walked
+        return
+    assert walked is not None
+    assert (short.key, short.values, short.slots) == (walked.key, walked.values, walked.slots)
+    assert [id(h) for h in short.anchors] == [id(h) for h in walked.anchors]
+
+
+def test_a_key_condition_used_twice_has_no_shape(reading) -> None:
+    """One condition object twice in a restriction cannot bind its values by position."""
+    from datajoint.query import shape
+
+    once = reading & {"reading_id": 1}
+    twice = once & once._where[0]
+    assert shape._keyed_table(twice) is None
+    assert shape.shape_of(twice) is None
+    assert twice.fetch1("value") == 1.5
