@@ -151,18 +151,36 @@ def _decode_plan(
     return plan
 
 
+ArrayMaker = Callable[[Any, Iterator[Any], int], Any]
+
+
 def _decoded(
-    query: Any, selected: list[str], raw: list[Any], fields: Sequence[str], squeeze: bool
-) -> dict[str, list[Any]]:
-    """The decoded columns of ``fields`` from the driver's rows of ``selected``."""
+    query: Any,
+    selected: list[str],
+    raw: list[Any],
+    fields: Sequence[str],
+    squeeze: bool,
+    arrays: ArrayMaker | None = None,
+) -> dict[str, Any]:
+    """The decoded columns of ``fields`` from the driver's rows of ``selected``.
+
+    ``arrays(attribute, values, count)``: a column's values as the array a caller wants (or
+    None: a list), made straight from the rows for columns that need no decoding."""
     heading = query.heading
     adapter = query.connection.adapter
     steps, coded, _ = _decode_plan(heading, adapter, tuple(selected), tuple(fields))
-    decoded = {}
+    decoded: dict[str, Any] = {}
     for i, (name, wanted, storage) in enumerate(steps):
-        if wanted:  # a column at a time: faster than transposing the rows with zip(*raw)
-            values = list(map(itemgetter(i), raw))
-            decoded[name] = values if storage is None else adapter.from_driver(storage, values)
+        if not wanted:
+            continue
+        if storage is None and arrays is not None and raw:
+            array = arrays(heading[name], map(itemgetter(i), raw), len(raw))
+            if array is not None:
+                decoded[name] = array
+                continue
+        # a column at a time: faster than transposing the rows with zip(*raw)
+        values = list(map(itemgetter(i), raw))
+        decoded[name] = values if storage is None else adapter.from_driver(storage, values)
     if coded:
         contexts = _key_contexts(query, {k: decoded[k] for k in heading.primary_key})
         for name in coded:
@@ -177,22 +195,27 @@ def _decoded(
 
 
 def rows(
-    query: Any, fields: Sequence[str], squeeze: bool = False, limit: int | None = None
-) -> list[list[Any]]:
+    query: Any,
+    fields: Sequence[str],
+    squeeze: bool = False,
+    limit: int | None = None,
+    arrays: ArrayMaker | None = None,
+) -> list[Any]:
     """Decoded columns of ``fields`` (one list per field), in fetch order.
 
     Without a ``dj.Top`` rows come in primary-key order (spec 03 §13.1) unless the setting
     ``fetch.order_by_key`` is off. Codec attributes are decoded a column at a time, with the
     primary key of each row in the codecs' key context (spec 02 §6.6). ``limit``: at most this
-    many rows, in any order (the query must have no ``dj.Top``).
+    many rows, in any order (the query must have no ``dj.Top``). ``arrays``: see
+    :func:`_decoded`.
     """
     if limit is not None and limit <= 2:  # fetch1: too few objects for the collector to matter
         selected, raw = _fetch(query, fields, limit)
-        decoded = _decoded(query, selected, raw, fields, squeeze)
+        decoded = _decoded(query, selected, raw, fields, squeeze, arrays)
     else:
         with _collector_paused():
             selected, raw = _fetch(query, fields, limit)
-            decoded = _decoded(query, selected, raw, fields, squeeze)
+            decoded = _decoded(query, selected, raw, fields, squeeze, arrays)
             del raw  # freed before the collector runs again, so it never scans these rows
     return [decoded[f] for f in fields]
 
@@ -448,16 +471,25 @@ def iterate(query: Any) -> Iterator[dict[str, Any]]:
     yield from to_dicts(query, None, None, None, False)
 
 
-def columns(query: Any, order_by: Any, limit: Any, offset: Any, squeeze: bool) -> dict[str, Any]:
-    """``{name: decoded values}`` of every attribute, for the column-oriented formats."""
+def columns(
+    query: Any,
+    order_by: Any,
+    limit: Any,
+    offset: Any,
+    squeeze: bool,
+    arrays: ArrayMaker | None = None,
+) -> dict[str, Any]:
+    """``{name: decoded values}`` of every attribute, for the column-oriented formats
+    (``arrays``: see :func:`_decoded`)."""
     query = shaped(query, order_by, limit, offset)
     names = query.heading.names
-    return dict(zip(names, rows(query, names, squeeze), strict=True))
+    return dict(zip(names, rows(query, names, squeeze, arrays=arrays), strict=True))
 
 
 def to_pandas(query: Any, order_by: Any, limit: Any, offset: Any, squeeze: bool) -> Any:
     with _collector_paused():
-        return formats.to_pandas(query, columns(query, order_by, limit, offset, squeeze))
+        fetched = columns(query, order_by, limit, offset, squeeze, formats.pandas_array)
+        return formats.to_pandas(query, fetched)
 
 
 def to_polars(query: Any, order_by: Any, limit: Any, offset: Any, squeeze: bool) -> Any:

@@ -6,6 +6,7 @@ are made on the way.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -35,20 +36,35 @@ def to_pandas(query: Any, columns: dict[str, list[Any]]) -> Any:
     return pd.DataFrame({name: data[name] for name in rest}, index=index, columns=rest)
 
 
-def _typed(attr: Any, values: list[Any]) -> Any:
+def _typed(attr: Any, values: Any) -> Any:
     """A column of numbers that cannot be NULL as the numpy array pandas would infer from its
     Python ints, floats or bools; any other column as it is."""
+    if isinstance(values, np.ndarray):  # made by pandas_array
+        return values
     spec = attr.type
     if attr.nullable or attr.codec is not None or spec.kind not in _NUMBER_KINDS:
         return values
-    wide = spec.kind == T.INT and spec.unsigned and spec.bits == 64  # may exceed int64
-    if values and spec.kind in _FROMITER and not wide:
-        try:  # the type known in advance: faster than numpy's inference, the same array
-            return np.fromiter(values, dtype=_FROMITER[spec.kind], count=len(values))
-        except (TypeError, ValueError, OverflowError):
-            pass
+    if values:
+        array = pandas_array(attr, iter(values), len(values))
+        if array is not None:
+            return array
     array = np.array(values)
     return array if array.dtype.kind in "iufb" else values
+
+
+def pandas_array(attr: Any, values: Iterator[Any], count: int) -> np.ndarray | None:
+    """The ``count`` values of an integer or float column that cannot be NULL as the numpy
+    array pandas would infer from them (int64, float64), made with the type known in advance;
+    None for other columns, or values that do not fit."""
+    spec = attr.type
+    if attr.nullable or attr.codec is not None or spec.kind not in _FROMITER or not count:
+        return None
+    if spec.kind == T.INT and spec.unsigned and spec.bits == 64:  # may exceed int64
+        return None
+    try:
+        return np.fromiter(values, dtype=_FROMITER[spec.kind], count=count)
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 _NUMBER_KINDS = frozenset({T.INT, T.FLOAT, T.BOOL})
