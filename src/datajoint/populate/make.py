@@ -10,7 +10,6 @@ import datetime
 import functools
 import inspect
 import logging
-import threading
 import time
 import traceback
 from collections.abc import Mapping
@@ -22,7 +21,8 @@ from ..log import JOBS
 from ..table.insert import recording_inserts
 from ..types import to_core_value
 from .digest import digest
-from .jobspec import code_version, config_value
+from .jobspec import code_version
+from .lease import Lease
 
 logger = logging.getLogger("datajoint")
 
@@ -178,42 +178,6 @@ def _write_metadata(
     connection.query(*sql.update_sql(adapter, table.database, table.table_name, sets, where))
 
 
-class _Lease:
-    """Renews the reservation of ``key`` every ``jobs.lease_renew`` seconds (spec 05 §12.1).
-
-    The renewal runs on its own connection so it never touches the worker's transaction.
-    """
-
-    def __init__(self, jobs: Any, key: Mapping[str, Any]) -> None:
-        self.jobs, self.key = jobs, dict(key)
-        self.period = float(config_value(jobs.connection, "jobs.lease_renew", 30.0))
-        self.stop = threading.Event()
-        self.thread: threading.Thread | None = None
-
-    def __enter__(self) -> _Lease:
-        if "heartbeat_time" in self.jobs.heading.attributes:
-            self.thread = threading.Thread(target=self._run, daemon=True, name="dj-lease")
-            self.thread.start()
-        return self
-
-    def _run(self) -> None:
-        own = None
-        while not self.stop.wait(self.period):
-            try:  # a failed renewal must not kill the worker; the next period retries
-                if own is None:
-                    own = self.jobs.with_new_connection()
-                own.heartbeat(self.key)
-            except Exception as exc:
-                logger.warning("Lease renewal of %s failed: %s", self.key, exc)
-        if own is not None:
-            own.connection.close()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        if self.thread is not None:
-            self.thread.join()
-
-
 def make_one(
     table: Any,
     key: Mapping[str, Any],
@@ -233,7 +197,7 @@ def make_one(
     connection = table.connection
     mode = make_mode(table)
     wall, start = time.monotonic(), datetime.datetime.now()
-    lease = _Lease(jobs, key) if jobs is not None else contextlib.nullcontext()
+    lease = Lease(jobs, key) if jobs is not None else contextlib.nullcontext()
     try:
         with lease:
             if mode == "simple":
