@@ -9,6 +9,7 @@ them, once no key has been made for a while.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import threading
 import time
@@ -48,6 +49,7 @@ class _Keeper:
         self.changed = threading.Condition()
         self.leases: dict[int, Lease] = {}
         self.running = False
+        self.wakes_at = math.inf  # when the waiting thread wakes up by itself
 
     def add(self, lease: Lease) -> None:
         with self.changed:
@@ -55,8 +57,10 @@ class _Keeper:
             self.leases[id(lease)] = lease
             if not self.running:
                 self.running = True
+                self.wakes_at = math.inf
                 threading.Thread(target=self._run, daemon=True, name="dj-lease").start()
-            self.changed.notify()
+            elif lease.due < self.wakes_at:  # (else its own wake-up comes first: no switch)
+                self.changed.notify()
 
     def remove(self, lease: Lease) -> None:
         with self.changed:
@@ -68,6 +72,7 @@ class _Keeper:
             while True:
                 now = time.monotonic()
                 if not self.leases:
+                    self.wakes_at = math.inf
                     if self.changed.wait(IDLE_SECONDS) or self.leases:
                         continue
                     self.running = False
@@ -76,8 +81,10 @@ class _Keeper:
                 if due:
                     for lease in due:
                         lease.due = now + lease.period
+                    self.wakes_at = -math.inf  # renewing: it looks at the leases again after
                     return due
-                self.changed.wait(min(lease.due for lease in self.leases.values()) - now)
+                self.wakes_at = min(lease.due for lease in self.leases.values())
+                self.changed.wait(self.wakes_at - now)
 
     def _run(self) -> None:
         renewers: dict[tuple[int, str], Any] = {}  # a jobs table on its own connection
