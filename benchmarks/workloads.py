@@ -169,6 +169,15 @@ def per_call(s: Setup) -> list[Result]:
                 reset=Child.delete_quick,
             )
         )
+        out.append(
+            measure(
+                f"populate {2 * n} keys (trivial make, reserve_jobs=True)",
+                c,
+                s.repeat,
+                lambda: Child.populate(reserve_jobs=True),
+                reset=Child.delete_quick,
+            )
+        )
     if s.backend != "sqlite":
         k = max(3, n // 100)
 

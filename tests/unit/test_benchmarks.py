@@ -27,6 +27,7 @@ def test_benchmark_suite_runs_every_case() -> None:
         "20 x len(T & key)",
         "40 x insert1 (100 per transaction)",
         "populate 40 keys (trivial make)",
+        "populate 40 keys (trivial make, reserve_jobs=True)",
         "insert 2000 rows from dicts",
         "insert 2000 rows from DataFrame",
         "insert 2000 rows from numpy records",
