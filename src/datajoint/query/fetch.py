@@ -181,8 +181,9 @@ def _decoded(
         # a column at a time: faster than transposing the rows with zip(*raw)
         values = list(map(itemgetter(i), raw))
         decoded[name] = values if storage is None else adapter.from_driver(storage, values)
-    if coded:
-        contexts = _key_contexts(query, {k: decoded[k] for k in heading.primary_key})
+    if coded:  # codecs receive the key values as Python values
+        keys = {k: _listed(decoded[k]) for k in heading.primary_key}
+        contexts = _key_contexts(query, keys)
         for name in coded:
             if name in fields:
                 attr = heading[name]
@@ -190,8 +191,15 @@ def _decoded(
                 decoded[name] = decode_values(attr.type, decoded[name], context, attr.codec)
     if squeeze:
         for name in dict.fromkeys(fields):
-            decoded[name] = [v.squeeze() if isinstance(v, np.ndarray) else v for v in decoded[name]]
+            values = decoded[name]
+            if not isinstance(values, np.ndarray):  # (an array made by ``arrays``: numbers)
+                decoded[name] = [v.squeeze() if isinstance(v, np.ndarray) else v for v in values]
     return decoded
+
+
+def _listed(values: Any) -> list[Any]:
+    listed: list[Any] = values.tolist() if isinstance(values, np.ndarray) else values
+    return listed
 
 
 def rows(

@@ -195,6 +195,40 @@ def test_encode_and_decode_receive_the_key_context(schema):
         assert key["_config"] is schema.connection._config
 
 
+@pytest.mark.parametrize("fetch", ["to_dicts", "to_pandas", "to_pandas squeezed", "to_arrow"])
+def test_the_key_context_holds_python_values_in_every_format(schema, fetch):
+    """The column formats read number columns straight into arrays; the codecs still receive
+    the key as Python values (a numpy scalar would not serialize as JSON, for one)."""
+
+    @schema
+    class Counted(dj.Manual):
+        definition = """
+        subject : varchar(16)
+        session : int32
+        ---
+        score : float64
+        label : <test_context>
+        """
+
+    Counted.insert(
+        [{"subject": "m1", "session": s, "score": s / 2, "label": f"l{s}"} for s in range(3)]
+    )
+    ContextCodec.seen.clear()
+    query = Counted()
+    if fetch == "to_dicts":
+        labels = [r["label"] for r in query.to_dicts()]
+    elif fetch == "to_arrow":
+        labels = query.to_arrow().column("label").to_pylist()
+    else:
+        frame = query.to_pandas(squeeze=fetch.endswith("squeezed"))
+        assert frame["score"].tolist() == [0.0, 0.5, 1.0]
+        labels = frame["label"].tolist()
+    assert labels == ["l0", "l1", "l2"]
+    keys = [key for kind, key in ContextCodec.seen if kind == "decode"]
+    assert [key["session"] for key in keys] == [0, 1, 2]
+    assert all(type(key["session"]) is int for key in keys)
+
+
 def test_update1_and_replace_encode_through_codecs(schema):
     @schema
     class Reading(dj.Manual):
