@@ -103,10 +103,6 @@ def number_array(attr: Attribute, values: Iterator[Any], count: int) -> np.ndarr
     return None
 
 
-def _listed(values: list[Any] | np.ndarray) -> list[Any]:
-    return values.tolist() if isinstance(values, np.ndarray) else values
-
-
 def core_array(attr: Attribute, values: list[Any] | np.ndarray) -> pa.Array:
     """The Arrow array of a non-codec attribute's fetched values."""
     pa = _pa()
@@ -243,7 +239,7 @@ def to_arrow(
     names = heading.names
     with fetch._collector_paused():  # the rows hold no cycles (see fetch.py)
         stored = fetch.columns(stored_view(query), order_by, limit, offset, False, number_array)
-        keys = {k: _listed(stored[k]) for k in heading.primary_key}  # codecs take Python values
+        keys = {k: fetch.listed(stored[k]) for k in heading.primary_key}  # Python values
         arrays = []
         for name in names:
             attr = heading[name]

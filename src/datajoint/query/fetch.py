@@ -182,7 +182,7 @@ def _decoded(
         values = list(map(itemgetter(i), raw))
         decoded[name] = values if storage is None else adapter.from_driver(storage, values)
     if coded:  # codecs receive the key values as Python values
-        keys = {k: _listed(decoded[k]) for k in heading.primary_key}
+        keys = {k: listed(decoded[k]) for k in heading.primary_key}
         contexts = _key_contexts(query, keys)
         for name in coded:
             if name in fields:
@@ -197,9 +197,10 @@ def _decoded(
     return decoded
 
 
-def _listed(values: Any) -> list[Any]:
-    listed: list[Any] = values.tolist() if isinstance(values, np.ndarray) else values
-    return listed
+def listed(values: Any) -> list[Any]:
+    """A column as a list of Python values (a numpy array made by ``arrays``: its items)."""
+    as_list: list[Any] = values.tolist() if isinstance(values, np.ndarray) else values
+    return as_list
 
 
 def rows(
@@ -336,9 +337,9 @@ def to_arrays(
             if names and scalar and _plain(query, selected, names):
                 try:  # straight from the rows, in C (NULL in a number field: the long way)
                     # a tuple is one record, so the rows must come as a list
-                    listed = raw if isinstance(raw, list) else list(raw)
-                    records = np.array(listed, dtype=dtype)
-                    del raw, listed  # freed before the collector runs again: it never scans them
+                    row_list = raw if isinstance(raw, list) else list(raw)
+                    records = np.array(row_list, dtype=dtype)
+                    del raw, row_list  # freed before the collector runs again: it never scans them
                     return records
                 except (TypeError, ValueError):
                     pass
