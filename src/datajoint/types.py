@@ -137,8 +137,10 @@ class TypeSpec:
     def __eq__(self, other: object) -> bool:
         if isinstance(other, str):
             return self.declared == other
-        if isinstance(other, TypeSpec):
-            return self._fields() == other._fields()
+        if isinstance(other, TypeSpec):  # (equal specs have equal declared types: a shortcut)
+            return self is other or (
+                self.declared == other.declared and self._fields() == other._fields()
+            )
         return NotImplemented
 
     def __hash__(self) -> int:

@@ -38,6 +38,26 @@ else:  # sqlglot loads with the first user SQL fragment, not at import
 DEFAULT = T.USE_DEFAULT  # marks a cell of an INSERT that takes the column default
 
 
+def value_node(value: Any) -> exp.Expression:
+    """A value of a key list: an integer (written inline) or a value node as it is."""
+    return exp.Literal.number(value) if type(value) is int else value
+
+
+def in_list(values: Sequence[Any]) -> list[exp.Expression]:
+    """The items of an ``IN (…)`` list of integers (written inline) and value nodes; a list of
+    integers only is written as one text: thousands of keys in milliseconds, not one node each."""
+    if all(type(v) is int for v in values):
+        return [exp.Var(this=", ".join(map(str, values)))]
+    return [value_node(v) for v in values]
+
+
+def in_rows(rows: Sequence[Sequence[Any]]) -> list[exp.Expression]:
+    """The items of ``(a, b) IN (…)``: one tuple per row (values as in :func:`in_list`)."""
+    if all(type(v) is int for row in rows for v in row):
+        return [exp.Var(this=", ".join("(" + ", ".join(map(str, row)) + ")" for row in rows))]
+    return [exp.Tuple(expressions=[value_node(v) for v in row]) for row in rows]
+
+
 class Backend(ABC):
     """A database dialect and driver adapter; one instance per connection."""
 
@@ -256,12 +276,10 @@ class Backend(ABC):
     ) -> Any:
         """``(a, b) IN ((1, 2), …)`` as a sqlglot node: a restriction by many composite keys.
 
-        ``columns`` are column nodes, ``rows`` lists of value nodes in the same order.
+        ``columns`` are column nodes, ``rows`` lists of values in the same order: integers
+        (written inline) or value nodes.
         """
-        return exp.In(
-            this=exp.Tuple(expressions=columns),
-            expressions=[exp.Tuple(expressions=r) for r in rows],
-        )
+        return exp.In(this=exp.Tuple(expressions=columns), expressions=in_rows(rows))
 
     def json_value_sql(self, attribute: str, path: str, type_name: str | None) -> str:
         """SQL extracting ``path`` from the JSON ``attribute`` as text, or cast to the

@@ -28,7 +28,7 @@ from ..heading import Attribute, ForeignKey, Index
 from . import alter_sql, tls
 from . import postgres_catalog as catalog
 from . import postgres_ddl as ddl
-from .base import DEFAULT, AlterChange, Backend, ConnectionInfo, TableInfo
+from .base import DEFAULT, AlterChange, Backend, ConnectionInfo, TableInfo, value_node
 from .postgres_ddl import enum_type_name
 
 if TYPE_CHECKING:
@@ -337,9 +337,16 @@ class PostgresBackend(Backend):
             ]
         except sqlglot_errors.SqlglotError:  # a native type sqlglot cannot spell
             return super().row_in_list(columns, attributes, rows)
-        first = [exp.cast(v, t) for v, t in zip(rows[0], types, strict=True)]
-        values = exp.values([tuple(first), *[tuple(r) for r in rows[1:]]], alias="_keys")
-        subquery = exp.select("*").from_(values)
+        first = [exp.cast(value_node(v), t) for v, t in zip(rows[0], types, strict=True)]
+        if all(type(v) is int for row in rows[1:] for v in row):  # the rest as one text
+            head = ", ".join(v.sql(dialect="postgres") for v in first)
+            rest = "".join(", (" + ", ".join(map(str, row)) + ")" for row in rows[1:])
+            values_sql = f"SELECT * FROM (VALUES ({head}){rest}) AS _keys"
+            subquery: exp.Expression = exp.Var(this=values_sql)
+        else:
+            later = [tuple(value_node(v) for v in r) for r in rows[1:]]
+            values = exp.values([tuple(first), *later], alias="_keys")
+            subquery = exp.select("*").from_(values)
         return exp.In(this=exp.Tuple(expressions=columns), query=exp.Subquery(this=subquery))
 
     def fetch_sql(self, sql: str, attributes: Iterable[Attribute]) -> str:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from .._optional import lazy_module
+from ..backends.base import in_list
 from ..errors import DataJointError
 from ..types import BOOL, ENUM, FLOAT, USE_DEFAULT, to_core_value
 from . import sqlfrag
@@ -247,7 +248,7 @@ class Compiler:
         ``T - [...]`` is ``(a, b) NOT IN (...)``, not a chain of thousands of ORs or ANDs (which
         SQLite refuses and PostgreSQL plans slowly). Equal under SQL's three-valued logic.
         """
-        groups: dict[tuple[str, ...], list[list[exp.Expression]]] = {}
+        groups: dict[tuple[str, ...], list[list[Any]]] = {}
         group_attrs: dict[tuple[str, ...], list[Attribute]] = {}
         terms: list[exp.Expression] = []
         for part in parts:
@@ -260,7 +261,8 @@ class Compiler:
                 groups.setdefault(names, []).append([v for _, v in row])
         for names, rows in groups.items():
             if len(names) == 1:
-                term: exp.Expression = exp.In(this=_col(names[0]), expressions=[r[0] for r in rows])
+                values = [r[0] for r in rows]
+                term: exp.Expression = exp.In(this=_col(names[0]), expressions=in_list(values))
             else:
                 columns = [_col(n) for n in names]
                 term = self.backend.row_in_list(columns, group_attrs[names], rows)
@@ -273,11 +275,10 @@ class Compiler:
             "exp.Expression", combine(*[exp.paren(t, copy=False) for t in terms], copy=False)
         )
 
-    def key_row(
-        self, cond: Condition, *, negated: bool
-    ) -> list[tuple[Attribute, exp.Expression]] | None:
+    def key_row(self, cond: Condition, *, negated: bool) -> list[tuple[Attribute, Any]] | None:
         """``[(attribute, value), …]`` sorted by name for an equality on table attributes with
-        no NULL, negated as asked (integers inline, other values bound); None for anything else."""
+        no NULL, negated as asked (integers as they are, to be written inline, other values as
+        bound parameters); None for anything else."""
         if not isinstance(cond, Equals) or cond.negated != negated or not cond.items:
             return None
         row = []
@@ -288,11 +289,7 @@ class Compiler:
             if normalized is None or normalized is USE_DEFAULT:
                 return None
             normalized = self.backend.to_driver(attr, normalized)
-            if type(normalized) is int:
-                literal: exp.Expression = exp.Literal.number(normalized)
-            else:
-                literal = self.param(normalized)
-            row.append((attr, literal))
+            row.append((attr, normalized if type(normalized) is int else self.param(normalized)))
         return sorted(row, key=lambda item: item[0].name)
 
     def json_value(self, path: JsonPath) -> exp.Expression:

@@ -189,6 +189,31 @@ def test_thousands_of_keys_restrict_as_one_in_list(schema):
     assert "IN" in chosen.make_sql().upper()
 
 
+def test_thousands_of_integer_composite_keys(schema):
+    """Integer keys are written into the IN list as text (a VALUES list on PostgreSQL, its first
+    row cast to the column types): the same rows as one condition per key, negation included."""
+
+    @schema
+    class Grid(dj.Manual):
+        definition = "x : int16\ny : int64\n---\nv : int64"
+
+    big = 2**40
+    Grid.insert({"x": x, "y": y, "v": x * 1000 + y} for x in range(50) for y in range(100))
+    Grid.insert1({"x": -3, "y": big, "v": -1})
+    wanted = [{"x": x, "y": y} for x in range(0, 50, 2) for y in range(0, 100, 3)]
+    expected = sorted(x * 1000 + y for x in range(0, 50, 2) for y in range(0, 100, 3))
+    assert sorted((Grid & wanted).to_arrays("v")) == expected
+    assert len(Grid - wanted) == 5001 - len(wanted)
+    assert sorted((Grid & [{"x": 1, "y": 2}, {"x": 3, "y": 4}]).to_arrays("v")) == [1002, 3004]
+    tail = [{"x": -3, "y": big}, {"x": np.int16(1), "y": np.int64(2)}, {"x": 0, "y": -7}]
+    assert sorted((Grid & (wanted[:40] + tail)).to_arrays("v")) == sorted(
+        [-1, 1002, *expected[:40]]
+    )
+    assert len(Grid & [{"x": -3, "y": big}] * 30) == 1
+    assert len(Grid & [{"x": x} for x in range(-5, 3000)]) == 5001
+    assert len(Grid - [{"x": x} for x in range(0, 3000)]) == 1
+
+
 def test_many_composite_keys_of_every_key_type(schema):
     """Long composite-key lists (a VALUES semi-join on PostgreSQL) compare each value as its
     column's type: enum, date, string, uuid, decimal."""
