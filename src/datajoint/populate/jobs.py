@@ -436,12 +436,14 @@ class Job(FreeTable):
             ("host", "=", platform.node()[:255]),
         ]
 
-    def heartbeat(self, key: Mapping[str, Any]) -> None:
-        """Renew this worker's lease on a reserved job (spec 05 §12.1)."""
+    def heartbeat(self, key: Mapping[str, Any], connection_id: int | None = None) -> None:
+        """Renew this worker's lease on a reserved job (spec 05 §12.1). ``connection_id``: the
+        worker connection that reserved it (the renewal runs on a connection of its own)."""
         if "heartbeat_time" in self.heading.attributes:
-            self._update(
-                [("heartbeat_time", ServerTime())], [*self._key_where(key), *self._owner()]
-            )
+            where = [*self._key_where(key), *self._owner()]
+            if connection_id is not None:
+                where.append(("connection_id", "=", connection_id))
+            self._update([("heartbeat_time", ServerTime())], where)
 
     def holds(self, key: Mapping[str, Any]) -> bool:
         """True when this worker (process and connection) still holds the reservation of

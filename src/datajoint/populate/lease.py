@@ -26,12 +26,13 @@ IDLE_SECONDS = 2.0  # the thread ends after this long without a lease
 class Lease:
     """Renews the reservation of ``key`` in ``jobs`` for the duration of the block."""
 
-    __slots__ = ("due", "jobs", "key", "period")
+    __slots__ = ("due", "jobs", "key", "period", "worker")
 
     def __init__(self, jobs: Any, key: Mapping[str, Any]) -> None:
         self.jobs, self.key = jobs, dict(key)
         self.period = float(config_value(jobs.connection, "jobs.lease_renew", 30.0))
         self.due = 0.0
+        self.worker = int(jobs.connection.connection_id or 0)  # the reservation's connection
 
     def __enter__(self) -> Lease:
         if "heartbeat_time" in self.jobs.heading.attributes:
@@ -96,7 +97,7 @@ class _Keeper:
                     try:  # a failed renewal must not stop the others; the next period retries
                         if where not in renewers:
                             renewers[where] = (jobs.with_new_connection(), jobs)
-                        renewers[where][0].heartbeat(lease.key)
+                        renewers[where][0].heartbeat(lease.key, lease.worker)
                     except Exception as exc:
                         logger.warning("Lease renewal of %s failed: %s", lease.key, exc)
         finally:

@@ -117,3 +117,29 @@ def test_a_forked_worker_renews_its_own_leases(slow, short_idle) -> None:
     assert worker.exitcode == 0
     assert (expired, made) == ([0], 1)
     assert (slow & {"source_id": 3}).fetch1("result") == 6.0
+
+
+def test_a_lease_renews_only_its_own_connections_reservation(slow, short_idle, backend_name):
+    """The renewal is conditioned on the worker connection that reserved the job (spec 05
+    §12.1): another connection of the same process does not keep it alive. SQLite has no
+    sessions (every connection id is 0): there the process is the owner."""
+    jobs = slow.jobs
+    jobs.refresh(delay=-1)
+    key = {"source_id": 2}
+    assert jobs.reserve(key)  # reserved by this connection
+    other = jobs.with_new_connection()  # another worker connection of the same process
+    try:
+        before = (jobs & key).fetch1("heartbeat_time")
+        with dj.config.override(jobs=SHORT), lease.Lease(other, key):
+            time.sleep(0.5)
+        after = (jobs & key).fetch1("heartbeat_time")
+    finally:
+        other.connection.close()
+    assert before is not None
+    if backend_name == "sqlite":
+        assert after > before
+    else:
+        assert after == before
+    with dj.config.override(jobs=SHORT), lease.Lease(jobs, key):  # its own connection renews
+        time.sleep(0.5)
+    assert (jobs & key).fetch1("heartbeat_time") > before
