@@ -89,6 +89,7 @@ class _Keeper:
 
     def _run(self) -> None:
         renewers: dict[tuple[int, str], Any] = {}  # a jobs table on its own connection
+        ended = False
         try:
             while (due := self._due()) is not None:
                 for lease in due:
@@ -100,7 +101,11 @@ class _Keeper:
                         renewers[where][0].heartbeat(lease.key, lease.worker)
                     except Exception as exc:
                         logger.warning("Lease renewal of %s failed: %s", lease.key, exc)
+            ended = True
         finally:
+            if not ended:  # an unexpected end: the next lease starts a new thread
+                with self.changed:
+                    self.running = False
             for renewer, _ in renewers.values():
                 try:
                     renewer.connection.close()
