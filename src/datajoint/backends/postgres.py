@@ -338,7 +338,7 @@ class PostgresBackend(Backend):
         except sqlglot_errors.SqlglotError:  # a native type sqlglot cannot spell
             return super().row_in_list(columns, attributes, rows)
         first = [exp.cast(value_node(v), t) for v, t in zip(rows[0], types, strict=True)]
-        if all(type(v) is int for row in rows[1:] for v in row):  # the rest as one text
+        if all(type(v) is int for row in rows for v in row):  # the rest as one text
             head = ", ".join(v.sql(dialect="postgres") for v in first)
             rest = "".join(", (" + ", ".join(map(str, row)) + ")" for row in rows[1:])
             values_sql = f"SELECT * FROM (VALUES ({head}){rest}) AS _keys"
