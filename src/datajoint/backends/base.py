@@ -51,10 +51,20 @@ def in_list(values: Sequence[Any]) -> list[exp.Expression]:
     return [value_node(v) for v in values]
 
 
+def integer_rows(rows: Sequence[Sequence[Any]]) -> bool:
+    """Whether every value of ``rows`` is an integer (then :func:`rows_text` writes them)."""
+    return all(type(v) is int for row in rows for v in row)
+
+
+def rows_text(rows: Sequence[Sequence[int]]) -> str:
+    """``(1, 2), (3, 4)``: rows of integers as SQL text."""
+    return ", ".join("(" + ", ".join(map(str, row)) + ")" for row in rows)
+
+
 def in_rows(rows: Sequence[Sequence[Any]]) -> list[exp.Expression]:
     """The items of ``(a, b) IN (…)``: one tuple per row (values as in :func:`in_list`)."""
-    if all(type(v) is int for row in rows for v in row):
-        return [exp.Var(this=", ".join("(" + ", ".join(map(str, row)) + ")" for row in rows))]
+    if integer_rows(rows):
+        return [exp.Var(this=rows_text(rows))]
     return [exp.Tuple(expressions=[value_node(v) for v in row]) for row in rows]
 
 

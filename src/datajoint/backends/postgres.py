@@ -28,7 +28,16 @@ from ..heading import Attribute, ForeignKey, Index
 from . import alter_sql, tls
 from . import postgres_catalog as catalog
 from . import postgres_ddl as ddl
-from .base import DEFAULT, AlterChange, Backend, ConnectionInfo, TableInfo, value_node
+from .base import (
+    DEFAULT,
+    AlterChange,
+    Backend,
+    ConnectionInfo,
+    TableInfo,
+    integer_rows,
+    rows_text,
+    value_node,
+)
 from .postgres_ddl import enum_type_name
 
 if TYPE_CHECKING:
@@ -338,9 +347,9 @@ class PostgresBackend(Backend):
         except sqlglot_errors.SqlglotError:  # a native type sqlglot cannot spell
             return super().row_in_list(columns, attributes, rows)
         first = [exp.cast(value_node(v), t) for v, t in zip(rows[0], types, strict=True)]
-        if all(type(v) is int for row in rows for v in row):  # the rest as one text
+        if integer_rows(rows):  # the rows after the first as one text
             head = ", ".join(v.sql(dialect="postgres") for v in first)
-            rest = "".join(", (" + ", ".join(map(str, row)) + ")" for row in rows[1:])
+            rest = f", {rows_text(rows[1:])}" if len(rows) > 1 else ""
             values_sql = f"SELECT * FROM (VALUES ({head}){rest}) AS _keys"
             subquery: exp.Expression = exp.Var(this=values_sql)
         else:

@@ -28,7 +28,7 @@ from ..codecs.columns import decode_values
 from ..errors import DataJointError
 from ..heading import Attribute, Heading
 from ..storage.stores import get_backend
-from . import fetch
+from . import fetch, formats
 from .nodes import COMPUTED_TYPE
 
 if TYPE_CHECKING:
@@ -90,17 +90,14 @@ def number_array(attr: Attribute, values: Iterator[Any], count: int) -> np.ndarr
     numpy array of its Arrow type (which Arrow then takes without a copy); None for other
     attributes, or values that do not fit."""
     spec = attr.type
-    if attr.nullable or attr.codec is not None or spec == COMPUTED_TYPE or not count:
+    if spec == COMPUTED_TYPE or not (
+        spec.kind == T.INT or (spec.kind == T.FLOAT and spec.bits == 64)
+    ):
         return None
-    if spec.kind == T.INT or (spec.kind == T.FLOAT and spec.bits == 64):
-        arrow_type = core_type(attr)
-        if arrow_type is None:
-            return None
-        try:
-            return np.fromiter(values, dtype=arrow_type.to_pandas_dtype(), count=count)
-        except (TypeError, ValueError, OverflowError):
-            return None
-    return None
+    arrow_type = core_type(attr)
+    if arrow_type is None:
+        return None
+    return formats.exact_array(attr, values, count, arrow_type.to_pandas_dtype())
 
 
 def core_array(attr: Attribute, values: list[Any] | np.ndarray) -> pa.Array:

@@ -104,10 +104,7 @@ class QueryExpression(Results):
     def _derive(self, **changes: Any) -> QueryExpression:
         """A copy with ``changes``; a restricted table stays a table (same class)."""
         if type(self) is QueryExpression or changes.keys() <= {"where", "top"}:
-            obj = object.__new__(type(self))  # a shallow copy, as copy.copy makes, but faster
-            state = obj.__dict__
-            state.update(self.__dict__)
-            state.pop("_sql_cache", None)
+            obj = self._copy()
         else:
             obj = QueryExpression._make(
                 self.connection,
@@ -123,6 +120,14 @@ class QueryExpression(Results):
             )
         for name, value in changes.items():
             setattr(obj, "_" + name, value)
+        return obj
+
+    def _copy(self) -> QueryExpression:
+        """A shallow copy (same class), as copy.copy makes, but faster; no compiled SQL."""
+        obj = object.__new__(type(self))
+        state = obj.__dict__
+        state.update(self.__dict__)
+        state.pop("_sql_cache", None)
         return obj
 
     def _wrap(self) -> QueryExpression:
@@ -195,11 +200,8 @@ class QueryExpression(Results):
             wrap = isinstance(self._source, UnionSource)
             wrap = wrap or bool(renamed and condition.references() & renamed)
         base = self._wrap() if wrap else self
-        restricted = object.__new__(type(base))  # a shallow copy with one more condition
-        state = restricted.__dict__
-        state.update(base.__dict__)
-        state.pop("_sql_cache", None)
-        state["_where"] = (*base._where, condition)
+        restricted = base._copy()
+        restricted._where = (*base._where, condition)
         return restricted
 
     def _in_having(self, condition: Any) -> bool:

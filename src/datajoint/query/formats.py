@@ -57,12 +57,18 @@ def pandas_array(attr: Any, values: Iterator[Any], count: int) -> np.ndarray | N
     array pandas would infer from them (int64, float64), made with the type known in advance;
     None for other columns, or values that do not fit."""
     spec = attr.type
-    if attr.nullable or attr.codec is not None or spec.kind not in _FROMITER or not count:
-        return None
-    if spec.kind == T.INT and spec.unsigned and spec.bits == 64:  # may exceed int64
+    if spec.kind not in _FROMITER or (spec.kind == T.INT and spec.unsigned and spec.bits == 64):
+        return None  # (an unsigned 64-bit value may exceed int64)
+    return exact_array(attr, values, count, _FROMITER[spec.kind])
+
+
+def exact_array(attr: Any, values: Iterator[Any], count: int, dtype: Any) -> np.ndarray | None:
+    """The ``count`` values of an attribute that cannot be NULL as a numpy array of ``dtype``,
+    made in one pass; None for a nullable or codec attribute, or values that do not fit."""
+    if attr.nullable or attr.codec is not None or not count:
         return None
     try:
-        return np.fromiter(values, dtype=_FROMITER[spec.kind], count=count)
+        return np.fromiter(values, dtype=dtype, count=count)
     except (TypeError, ValueError, OverflowError):
         return None
 
